@@ -1,0 +1,149 @@
+"""Atomic, streaming writers for post and tag tables (JSONL, CSV, Parquet).
+
+Every writer writes to a temporary file beside the target and renames it into
+place only when the whole table was written, so a crash or a bad record never
+leaves a partial output behind.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping
+
+import pandas as pd
+
+OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
+
+
+def output_format(path) -> str:
+    """The table format implied by a file name (``.jsonl``/``.json``, ``.csv``, ``.parquet``)."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix in ("jsonl", "ndjson", "json"):
+        return "jsonl"
+    if suffix in ("csv", "parquet"):
+        return suffix
+    raise ValueError(f"{path}: cannot tell the output format; use .jsonl, .csv or .parquet")
+
+
+@contextlib.contextmanager
+def atomic_output(path, mode: str = "w", **open_kwargs) -> Iterator:
+    """Open a temporary file beside ``path``; rename it over ``path`` only on success."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    try:
+        with open(tmp_name, mode, **open_kwargs) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+
+
+def _json_default(value):
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _plain(value):
+    """Python value for JSON: NaN/NA/NaT become None, timestamps ISO strings."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def _csv_cell(value):
+    value = _plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict, tuple)) or hasattr(value, "tolist"):
+        return json.dumps(value, ensure_ascii=False, default=_json_default)
+    return value
+
+
+class TableWriter:
+    """Write record chunks to one JSONL, CSV or Parquet file, atomically.
+
+    Use as a context manager; call :meth:`write` with a DataFrame or a list of
+    dicts any number of times. Lists and dicts become JSON strings in CSV.
+    """
+
+    def __init__(self, path, columns: list[str] | None = None):
+        self.path = Path(path)
+        self.format = output_format(path)
+        self.columns = columns
+        self.rows_written = 0
+        self._stack: contextlib.ExitStack | None = None
+        self._handle = None
+        self._csv = None
+        self._parquet = None
+
+    def __enter__(self) -> "TableWriter":
+        self._stack = contextlib.ExitStack()
+        binary = self.format == "parquet"
+        kwargs = {} if binary else {"encoding": "utf-8", "newline": ""}
+        self._handle = self._stack.enter_context(atomic_output(self.path, "wb" if binary else "w", **kwargs))
+        return self
+
+    def write(self, records: pd.DataFrame | Iterable[Mapping]) -> None:
+        frame = records if isinstance(records, pd.DataFrame) else pd.DataFrame(list(records))
+        if self.columns is None:
+            self.columns = list(frame.columns)
+        frame = frame.reindex(columns=self.columns)
+        if self.format == "jsonl":
+            lines = []
+            for row in frame.itertuples(index=False, name=None):
+                record = {col: _plain(val) for col, val in zip(self.columns, row)}
+                lines.append(json.dumps(record, ensure_ascii=False, default=_json_default))
+            if lines:
+                self._handle.write("\n".join(lines) + "\n")
+        elif self.format == "csv":
+            if self._csv is None:
+                self._csv = csv.writer(self._handle)
+                self._csv.writerow(self.columns)
+            for row in frame.itertuples(index=False, name=None):
+                self._csv.writerow([_csv_cell(val) for val in row])
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if self._parquet is None:
+                self._parquet = pq.ParquetWriter(self._handle, table.schema)
+            else:
+                table = table.cast(self._parquet.schema)
+            self._parquet.write_table(table)
+        self.rows_written += len(frame)
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None and self.format == "csv" and self._csv is None and self.columns:
+                csv.writer(self._handle).writerow(self.columns)
+            if self._parquet is not None:
+                self._parquet.close()
+        finally:
+            return self._stack.__exit__(exc_type, exc, tb)
+
+
+def write_table(frame: pd.DataFrame, path) -> int:
+    """Write a whole DataFrame atomically in the format its file name implies; returns rows written."""
+    with TableWriter(path, columns=list(frame.columns)) as writer:
+        writer.write(frame)
+    return writer.rows_written

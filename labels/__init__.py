@@ -1,0 +1,1 @@
+"""Labeling: the taxonomy, the labeled-data format, validation and converters."""

@@ -1,0 +1,1 @@
+"""Training: configs, theme and claim classifiers, topic models, evaluation."""
