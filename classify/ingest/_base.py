@@ -1,0 +1,40 @@
+"""What every reader shares: the per-run statistics and the reader signature.
+
+A reader is a module with
+
+    def sniff(path: Path, head: bytes) -> bool
+        True when the file (or folder) looks like this reader's format;
+        ``head`` is the first 64 KiB of the file (b"" for folders).
+
+    def read(path: Path, *, stats: IngestStats, skip_bad: bool = False, **options) -> Iterator[dict]
+        Yields one dict per post with reader fields from ``schema.POST_COLUMNS``
+        (everything but ``lang`` and ``duplicate_of``; ``id`` only when the source has
+        its own ids, e.g. plain JSONL/CSV ``id`` columns). ``source`` is always set.
+        A malformed message raises ``InputError`` naming the file and position,
+        unless ``skip_bad`` is true: then it is recorded with ``stats.skip(...)``.
+        Messages that are not posts (service messages) are counted in
+        ``stats.service_messages`` and not yielded.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class IngestStats:
+    """Counts for the ingest summary; ``skipped`` keeps the position and reason of each bad record."""
+
+    posts: int = 0
+    service_messages: int = 0
+    duplicates: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def skip(self, location: str, reason: str) -> None:
+        self.skipped.append((location, reason))
+
+    def summary(self) -> str:
+        parts = [f"{self.posts} posts", f"{self.duplicates} duplicates flagged",
+                 f"{self.service_messages} service messages ignored"]
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} bad records skipped")
+        return ", ".join(parts)
