@@ -32,6 +32,12 @@ def _register() -> None:
     from classify.cli.ingest import ingest
 
     main.add_command(ingest)
+    from classify.cli.labels import labels
+
+    main.add_command(labels)
+    from classify.cli.report import report
+
+    main.add_command(report)
 
 
 _register()

@@ -1,0 +1,124 @@
+import pytest
+from click.testing import CliRunner
+
+from classify.cli.labels import labels
+from labels.validate import validate_file, validate_files
+
+TEXT = "Ночью сбили восемь беспилотников. Пострадавших нет."
+
+
+def _row(record_id, themes=("security",), claims=((0, 33, "checkworthy"),), **extra):
+    row = {"id": record_id, "text": TEXT, "themes": list(themes),
+           "claims": [{"start": s, "end": e, "label": label} for s, e, label in claims]}
+    row.update(extra)
+    return row
+
+
+def test_every_error_is_reported_with_file_and_line(write_jsonl, taxonomy):
+    path = write_jsonl("bad.jsonl", [
+        _row("ok"),                                                      # 1
+        '{"id": "cut", "text": "truncated',                              # 2
+        {"id": "no-text", "themes": []},                                 # 3
+        _row("typo", themes=["secuirty"]),                               # 4
+        _row("rumour", claims=[(0, 33, "rumour")]),                      # 5
+        _row("far", claims=[(34, 500, "checkworthy")]),                  # 6
+        _row("cross", claims=[(0, 33, "checkworthy"), (20, 40, "checkworthy")]),  # 7
+        _row("ok", themes=["ukraine"]),                                  # 8
+        "[1, 2]",                                                        # 9
+        _row("blank", claims=(), text="   "),                                    # 10
+        _row("twice", themes=["economy", "economy"]),                    # 11
+        _row("backwards", claims=[(10, 5, "checkworthy")]),              # 12
+    ])
+    report = validate_file(path, taxonomy)
+    got = [str(problem) for problem in report.problems]
+    expected = [
+        f"{path}: line 2: invalid JSON: Unterminated string starting at (column 23)",
+        f"{path}: line 3: missing 'text'",
+        f"{path}: line 4: unknown theme 'secuirty' (not in taxonomy telegram-state-news 1.0); did you mean 'security'?",
+        f"{path}: line 5: unknown claim label 'rumour' (not in taxonomy telegram-state-news 1.0)",
+        f"{path}: line 6: claims[0] span 34-500 is out of range (needs 0 <= start < end <= 51, the text length)",
+        f"{path}: line 7: claims[1] span 20-40 crosses claims[0] 0-33 (same label 'checkworthy')",
+        f"{path}: line 8: duplicate id 'ok' with different labels (first on line 1)",
+        f"{path}: line 9: a record must be a JSON object, not list",
+        f"{path}: line 10: empty 'text'",
+        f"{path}: line 11: theme 'economy' listed twice",
+        f"{path}: line 12: claims[0] span 10-5 is out of range (needs 0 <= start < end <= 51, the text length)",
+    ]
+    assert got == expected
+    assert not report.ok
+    assert report.records == 9  # lines whose id and text could be read
+
+
+def test_identical_duplicates_warn_and_other_annotators_may_repeat_an_id(write_jsonl, taxonomy):
+    path = write_jsonl("dups.jsonl", [_row("a"), _row("a"), _row("a", annotator="olga", themes=[])])
+    report = validate_file(path, taxonomy)
+    assert report.ok
+    assert [str(p) for p in report.problems] == [f"{path}: line 2: warning: duplicate id 'a' (same labels as line 1)"]
+
+
+def test_empty_missing_and_non_utf8_files(tmp_path, taxonomy):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n", encoding="utf-8")
+    latin = tmp_path / "latin.jsonl"
+    latin.write_bytes('{"id": "x", "text": "caf\xe9"}\n'.encode("latin-1"))
+    reports = validate_files([empty, tmp_path / "missing.jsonl", latin], taxonomy)
+    assert [str(p) for r in reports for p in r.problems] == [
+        f"{empty}: empty file: no records",
+        f"{tmp_path / 'missing.jsonl'}: no such file",
+        f"{latin}: line 1: not UTF-8 (byte 24 of the line)",
+    ]
+
+
+def test_checkthat_tsv_is_read_with_quoting_and_checked(tmp_path, taxonomy):
+    path = tmp_path / "ct.tsv"
+    path.write_text('Sentence_id\tText\tclass_label\n'
+                    '1\t"He said ""no"" twice."\tYes\n'
+                    '2\tWe will win.\tNo\n'
+                    '3\tUnemployment fell to 4 percent.\tMaybe\n', encoding="utf-8")
+    report = validate_file(path, taxonomy)
+    assert [str(p) for p in report.problems] == [f"{path}: line 4: class_label must be Yes or No, not 'Maybe'"]
+    assert (report.records, report.claims_labeled, report.spans) == (3, 2, 1)
+    from labels.records import read_labeled
+
+    with pytest.raises(Exception, match="line 4"):
+        read_labeled(path)
+
+
+def test_validate_command_prints_problems_and_counts_and_sets_the_exit_code(write_jsonl, sample_path):
+    runner = CliRunner()
+    good = runner.invoke(labels, ["validate", str(sample_path)])
+    assert good.exit_code == 0, good.output
+    assert good.output.strip() == (f"{sample_path}: 12 records, 12 labeled for themes, 12 labeled for claims, "
+                                   "16 claim spans: OK")
+    bad = write_jsonl("bad.jsonl", [_row("x", themes=["sports"])])
+    result = runner.invoke(labels, ["validate", str(sample_path), str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}: line 1: unknown theme 'sports'" in result.output
+    assert f"{bad}: 1 records, 1 labeled for themes, 1 labeled for claims, 1 claim spans: 1 error(s)" in result.output
+
+
+def test_validate_with_a_user_taxonomy(write_jsonl):
+    from labels.taxonomy import DEFAULT_TAXONOMY_PATH
+
+    narratives = DEFAULT_TAXONOMY_PATH.parent / "examples" / "taxonomy_with_narratives.toml"
+    path = write_jsonl("n.jsonl", [_row("n", claims=[(0, 33, "checkworthy"), (0, 33, "narrative_russophobia")])])
+    runner = CliRunner()
+    assert runner.invoke(labels, ["validate", str(path)]).exit_code == 1
+    result = runner.invoke(labels, ["validate", "--taxonomy", str(narratives), str(path)])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.shared
+def test_every_shared_gold_file_validates_with_the_expected_counts(shared_data, taxonomy):
+    expected = {
+        "themes/telegram_ru_gold.jsonl": (1995, 1995, 1995, 5383),
+        "themes/news_articles_gold.jsonl": (705, 482, 482, 2416),
+        "themes/euvsdisinfo_claims_en.jsonl": (10892, 7601, 0, 0),
+        "checkworthy/ct24_english_train.tsv": (22501, 0, 22501, 5413),
+        "checkworthy/ct24_english_dev.tsv": (1032, 0, 1032, 238),
+        "checkworthy/ct24_english_heldout_unlabeled.tsv": (318, 0, 0, 0),
+    }
+    for name, counts in expected.items():
+        report = validate_file(shared_data / name, taxonomy)
+        assert report.ok, [str(p) for p in report.problems[:5]]
+        assert (report.records, report.themes_labeled, report.claims_labeled, report.spans) == counts, name
