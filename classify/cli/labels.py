@@ -56,3 +56,49 @@ def validate_command(files, taxonomy_path):
     click.echo(render_reports(reports))
     if not all(report.ok for report in reports):
         sys.exit(1)
+
+
+def _tools():
+    from labels.convert import TOOLS
+
+    return TOOLS
+
+
+@labels.command("export")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--to", "tool", type=click.Choice(_tools()), required=True, help="Labeling tool.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="Tasks file (.json for Label Studio and Argilla, .jsonl for Prodigy).")
+@taxonomy_option
+def export_command(file, tool, output, taxonomy_path):
+    """Write labeled or to-label records for a labeling tool, with the project setup beside them.
+
+    Label Studio: tasks JSON + <name>.label_config.xml; Argilla: records JSON + <name>.settings.json;
+    Prodigy: JSONL. Labels become annotations/responses, suggestions become predictions.
+    """
+    from labels.convert import export_records
+    from labels.records import read_labeled
+
+    taxonomy = _taxonomy(taxonomy_path)
+    records = read_labeled(file)
+    for record in records:
+        taxonomy.check_known(themes=record.themes or [], claim_labels=[s.label for s in record.claims or []],
+                             source=record.source)
+    written = export_records(records, tool, output, taxonomy)
+    click.echo(f"{len(records)} records -> {', '.join(str(path) for path in written)}")
+
+
+@labels.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--from", "tool", type=click.Choice(_tools()), required=True, help="Labeling tool.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="Labeled JSONL to write.")
+@taxonomy_option
+def import_command(file, tool, output, taxonomy_path):
+    """Read a labeling tool's export back into the labeled JSONL format (one record per annotator)."""
+    from labels.convert import import_records
+    from labels.records import write_labeled
+
+    records = import_records(file, tool, _taxonomy(taxonomy_path))
+    write_labeled(records, output)
+    labeled = sum(1 for r in records if r.themes is not None or r.claims is not None)
+    click.echo(f"{len(records)} records ({labeled} labeled) -> {output}")

@@ -1,0 +1,63 @@
+"""Pieces shared by the converters: span offsets checked against the text, labels checked against the taxonomy."""
+from __future__ import annotations
+
+from classify.errors import InputError
+from labels.records import LabeledRecord, Span
+from labels.taxonomy import Taxonomy
+
+THEMES_QUESTION = "themes"
+CLAIMS_QUESTION = "claims"
+TEXT_FIELD = "text"
+
+
+def _utf16_to_codepoints(text: str, offset: int) -> int | None:
+    """Code-point offset of a UTF-16 offset (JavaScript string index), None when it falls inside a character."""
+    units = 0
+    for index, char in enumerate(text):
+        if units == offset:
+            return index
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > offset:
+            return None
+    return len(text) if units == offset else None
+
+
+def checked_span(text: str, start, end, label, quoted: str | None, path, where: str) -> Span:
+    """A span whose offsets fall inside ``text`` and, when the tool quotes the text, match the quote.
+
+    Browser tools count in UTF-16 units; when the quote matches only after
+    converting from UTF-16 (an emoji before the span), the converted offsets are used.
+    """
+    if not (isinstance(start, int) and isinstance(end, int)):
+        raise InputError(path, f"span needs integer start and end, got {start!r}, {end!r}", location=where)
+    if quoted is not None and text[start:end] != quoted:
+        start16, end16 = _utf16_to_codepoints(text, start), _utf16_to_codepoints(text, end)
+        if start16 is not None and end16 is not None and text[start16:end16] == quoted:
+            start, end = start16, end16
+        else:
+            raise InputError(path, f"span {start}-{end} reads {text[start:end]!r}, the tool quotes {quoted!r}",
+                             location=where)
+    if not (0 <= start < end <= len(text)):
+        raise InputError(path, f"span {start}-{end} is out of range for a text of {len(text)} characters",
+                         location=where)
+    return Span(start, end, label)
+
+
+def check_labels(record: LabeledRecord, taxonomy: Taxonomy, path, where: str) -> LabeledRecord:
+    """Refuse a record whose labels or suggestions the taxonomy does not define."""
+    suggestions = record.suggestions or {}
+    themes = list(record.themes or []) + list(suggestions.get("themes", []))
+    claims = [s.label for s in record.claims or []] + [c["label"] for c in suggestions.get("claims", [])]
+    try:
+        taxonomy.check_known(themes=themes, claim_labels=claims, source=str(path))
+    except InputError as error:
+        raise InputError(path, error.message, location=where) from None
+    return record
+
+
+def suggestion_confidence(suggestions: dict) -> float | None:
+    """How sure the model is on its least certain theme (1 = certain), for sorting tasks in a tool."""
+    scores = suggestions.get("scores") or {}
+    if not scores:
+        return None
+    return round(min(max(p, 1 - p) for p in scores.values()), 6)
