@@ -137,3 +137,12 @@ def render_reports(reports: list[FileReport]) -> str:
     lines = [str(problem) for report in reports for problem in report.problems]
     lines += [report.summary() for report in reports]
     return "\n".join(lines)
+
+
+def require_known_labels(records: Iterable[LabeledRecord], taxonomy: Taxonomy) -> None:
+    """Raise InputError at the first record whose labels the taxonomy does not define."""
+    for record in records:
+        problems = label_problems(record, taxonomy)
+        if problems:
+            path, _, line = record.source.rpartition(":")
+            raise InputError(path or record.source, problems[0], location=f"line {line}" if line.isdigit() else line)

@@ -78,12 +78,11 @@ def export_command(file, tool, output, taxonomy_path):
     """
     from labels.convert import export_records
     from labels.records import read_labeled
+    from labels.validate import require_known_labels
 
     taxonomy = _taxonomy(taxonomy_path)
     records = read_labeled(file)
-    for record in records:
-        taxonomy.check_known(themes=record.themes or [], claim_labels=[s.label for s in record.claims or []],
-                             source=record.source)
+    require_known_labels(records, taxonomy)
     written = export_records(records, tool, output, taxonomy)
     click.echo(f"{len(records)} records -> {', '.join(str(path) for path in written)}")
 
@@ -102,3 +101,61 @@ def import_command(file, tool, output, taxonomy_path):
     write_labeled(records, output)
     labeled = sum(1 for r in records if r.themes is not None or r.claims is not None)
     click.echo(f"{len(records)} records ({labeled} labeled) -> {output}")
+
+
+@labels.command("agreement")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@taxonomy_option
+@click.option("--show", default=50, show_default=True, help="How many disagreeing posts to print.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write every disagreement as a table (.jsonl, .csv or .parquet).")
+def agreement_command(files, taxonomy_path, show, output):
+    """Agreement per theme and claim label: Cohen's kappa (two annotators) or Krippendorff's alpha (more).
+
+    Pass one file per annotator, or one file whose records name their annotator.
+    """
+    from labels.agreement import compute_agreement, disagreement_rows, render_agreement
+    from labels.annotators import read_annotations
+    from labels.validate import require_known_labels
+
+    taxonomy = _taxonomy(taxonomy_path)
+    groups = read_annotations(files)
+    if len(groups) < 2:
+        raise click.UsageError(f"need at least two annotators, found {sorted(groups)}")
+    for posts in groups.values():
+        require_known_labels(posts.values(), taxonomy)
+    report = compute_agreement(groups, taxonomy)
+    click.echo(render_agreement(report, show=show))
+    if output:
+        import pandas as pd
+
+        from classify.io import write_table
+
+        columns = ["post_id", "kind", "label", "said_yes", "said_no", "spans"]
+        write_table(pd.DataFrame(disagreement_rows(report), columns=columns), output)
+        click.echo(f"{len(report.disagreements)} disagreements -> {output}")
+
+
+@labels.command("merge")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="Merged labeled JSONL.")
+@click.option("--ties", type=click.Choice(["exclude", "include"]), default="exclude", show_default=True,
+              help="Keep a label that exactly half of the annotators gave.")
+@taxonomy_option
+def merge_command(files, output, ties, taxonomy_path):
+    """Combine annotators by majority vote into one labeled file; ties are listed (status 'tie')."""
+    from labels.annotators import read_annotations
+    from labels.merge import merge_annotations
+    from labels.records import write_labeled
+    from labels.validate import require_known_labels
+
+    taxonomy = _taxonomy(taxonomy_path)
+    groups = read_annotations(files)
+    for posts in groups.values():
+        require_known_labels(posts.values(), taxonomy)
+    merged, tie_list = merge_annotations(groups, ties=ties, claim_labels=taxonomy.claim_label_ids)
+    write_labeled(merged, output)
+    for tie in tie_list:
+        click.echo(f"tie: {tie.describe()}")
+    click.echo(f"{len(groups)} annotators, {len(merged)} posts -> {output}; "
+               f"{len(tie_list)} tie(s) in {len({t.post_id for t in tie_list})} post(s) ({ties}d)")
