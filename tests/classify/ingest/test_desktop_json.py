@@ -1,0 +1,315 @@
+import importlib.util
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from classify.errors import InputError
+from classify.ingest import desktop_json
+from classify.ingest._base import IngestStats
+from classify.ingest.schema import POST_COLUMN_NAMES
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SINGLE = FIXTURES / "desktop_json_single" / "result.json"
+ACCOUNT = FIXTURES / "desktop_json_account" / "result.json"
+CHANNEL = "МИД Велории / MFA of Veloria"
+REPO = Path(__file__).resolve().parents[3]
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+def read(path, **options):
+    stats = IngestStats()
+    posts = list(desktop_json.read(path, stats=stats, **options))
+    return posts, stats
+
+
+@pytest.fixture(scope="module")
+def single():
+    posts, stats = read(SINGLE)
+    return {post["message_id"]: post for post in posts}, stats
+
+
+def write_variant(tmp_path, mutate, name="result.json"):
+    data = json.loads(SINGLE.read_text(encoding="utf-8"))
+    mutate(data)
+    path = tmp_path / name
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def test_sniff_accepts_both_layouts_and_rejects_other_json():
+    assert desktop_json.sniff(SINGLE, SINGLE.read_bytes()[:65536])
+    assert desktop_json.sniff(ACCOUNT, ACCOUNT.read_bytes()[:65536])
+    assert not desktop_json.sniff(Path("x.json"), b'[{"message_id": 1, "text": "hi"}]')
+    assert not desktop_json.sniff(Path("x.jsonl"), b'{"id": 1, "text": "hi"}\n{"id": 2, "text": "ho"}\n')
+    assert not desktop_json.sniff(Path("x.json"), b'{"about": "something", "items": []}')
+
+
+def test_every_message_is_a_post_except_service_messages(single):
+    posts, stats = single
+    assert sorted(posts) == [2, 3, 4, 5, 6, 8, 9, 10, 11, 12]
+    assert stats.service_messages == 2
+    assert stats.skipped == []
+    for post in posts.values():
+        assert set(post) == set(POST_COLUMN_NAMES) - {"id", "lang", "duplicate_of"}
+        assert post["channel"] == CHANNEL
+
+
+def test_entities_are_flattened_to_the_exact_text(single):
+    posts, _ = single
+    assert posts[3]["text"] == (
+        "Брифинг официального представителя МИД\n\nСанкции против Велории неэффективны, заявила "
+        "Анна Соколова. Черновик Визит в Мерению 🕊\nПолный текст: на сайте, зеркало: "
+        "https://veloria.example/press/118\n#брифинг #Veloria $VLR @mfa_veloria /subscribe\n"
+        "Аккредитация: press@mfa.veloria.example, +00 495 000-00-00, карта 0000 0000 0000 0000\n"
+        "ref 2024/118\nПункт 1.\nПункт 2.\nМы открыты к диалогу."
+    )
+    assert posts[3]["links"] == ["https://mfa.veloria.example/ru/briefing/2024-03-01",
+                                 "https://veloria.example/press/118"]
+    assert posts[3]["hashtags"] == ["#брифинг", "#Veloria"]
+    assert posts[11]["text"] == "Видео: брифинг целиком / full briefing video"
+    assert posts[2]["links"] == [] and posts[2]["hashtags"] == []
+
+
+def test_text_entities_are_used_when_text_is_absent(single):
+    posts, _ = single
+    assert posts[10]["text"] == "Minister Karel Ivo met the Ambassador of Merenia. #diplomacy"
+    assert posts[10]["hashtags"] == ["#diplomacy"]
+
+
+def test_plain_string_text_still_yields_links_and_hashtags(tmp_path):
+    def mutate(data):
+        data["messages"][1]["text"] = "Details: https://mfa.veloria.example/a/1. #Veloria"
+        del data["messages"][1]["text_entities"]
+    posts, _ = read(write_variant(tmp_path, mutate))
+    assert posts[0]["links"] == ["https://mfa.veloria.example/a/1"]
+    assert posts[0]["hashtags"] == ["#Veloria"]
+
+
+def test_dates_come_from_unixtime_in_utc_not_the_local_date_string(single):
+    posts, _ = single
+    # "date" says 11:00 (the exporter's local time, UTC+3); date_unixtime is 08:00 UTC
+    assert posts[2]["date"] == utc(2024, 3, 1, 8, 0, 0)
+    assert posts[2]["date"].tzinfo is not None
+
+
+def test_local_date_string_is_the_fallback_when_unixtime_is_missing(tmp_path):
+    def mutate(data):
+        del data["messages"][1]["date_unixtime"]
+    posts, _ = read(write_variant(tmp_path, mutate))
+    assert posts[0]["date"] == utc(2024, 3, 1, 11, 0, 0)
+
+
+def test_edited_time_in_utc(single):
+    posts, _ = single
+    assert posts[3]["edited"] == utc(2024, 3, 1, 11, 20, 0)
+    assert posts[2]["edited"] is None
+
+
+def test_reactions_total_and_per_emoji(single):
+    posts, _ = single
+    assert posts[3]["reactions"] == 184
+    assert posts[3]["reactions_by_emoji"] == {"👍": 120, "❤": 45, "custom:5368324170671202286": 12, "paid": 7}
+    assert posts[4]["reactions"] == 31 and posts[4]["reactions_by_emoji"] == {"🔥": 31}
+    assert posts[2]["reactions"] is None and posts[2]["reactions_by_emoji"] is None
+
+
+def test_media_only_posts_are_kept_with_empty_text(single):
+    posts, _ = single
+    assert (posts[4]["text"], posts[4]["has_media"], posts[4]["media_type"]) == ("", True, "photo")
+    assert (posts[8]["text"], posts[8]["media_type"]) == ("", "sticker")
+    assert (posts[9]["text"], posts[9]["media_type"]) == ("", "poll")
+    assert posts[11]["has_media"] and posts[11]["media_type"] == "video_file"
+    assert posts[2]["has_media"] is False and posts[2]["media_type"] is None
+
+
+def test_forwarded_and_replies(single):
+    posts, _ = single
+    assert posts[5]["forwarded_from"] == "Посольство Велории в Осталии"
+    assert posts[5]["text"].endswith("The Embassy reminds travellers of the new entry rules.")
+    assert posts[2]["forwarded_from"] is None
+    assert posts[6]["reply_to_message_id"] == 3
+    assert posts[12]["reply_to_message_id"] is None  # the replied message is in another chat
+
+
+def test_views_are_kept_when_present(tmp_path, single):
+    posts, _ = single
+    assert posts[2]["views"] is None
+
+    def mutate(data):
+        data["messages"][1]["views"] = 1500
+    variant, _ = read(write_variant(tmp_path, mutate))
+    assert variant[0]["views"] == 1500
+
+
+def test_source_names_file_and_message_position(single):
+    posts, _ = single
+    assert posts[2]["source"] == f"{SINGLE}#1"
+    assert posts[12]["source"] == f"{SINGLE}#11"
+
+
+def test_full_account_export_reads_channels_by_default():
+    posts, stats = read(ACCOUNT)
+    assert [(p["channel"], p["message_id"]) for p in posts] == [
+        (CHANNEL, 40), (CHANNEL, 41), ("Velorian Archive", 2)]
+    assert stats.service_messages == 1
+    assert posts[2]["source"] == f"{ACCOUNT}#chat3/1"
+
+
+def test_full_account_export_all_chats_or_chosen_types():
+    posts, stats = read(ACCOUNT, chat_types="all")
+    assert [(p["channel"], p["message_id"]) for p in posts] == [
+        (CHANNEL, 40), (CHANNEL, 41), ("Клуб дипломатов", 901), ("Ivan Petrov", 5), ("Velorian Archive", 2)]
+    assert stats.service_messages == 2
+    groups, _ = read(ACCOUNT, include_chats={"public_supergroup"})
+    assert [(p["channel"], p["message_id"]) for p in groups] == [("Клуб дипломатов", 901)]
+
+
+def test_single_chat_export_of_a_group_is_read_unless_types_are_chosen(tmp_path):
+    def mutate(data):
+        data["type"] = "private_supergroup"
+    path = write_variant(tmp_path, mutate)
+    assert len(read(path)[0]) == 10
+    assert read(path, chat_types="channels")[0] == []
+
+
+def test_unknown_option_is_refused():
+    with pytest.raises(TypeError, match="encodingg"):
+        read(SINGLE, encodingg="utf-8")
+
+
+def test_truncated_json_names_the_file_and_byte_offset(tmp_path):
+    data = SINGLE.read_bytes()
+    cut = data.index(b'"id": 6') + 3
+    path = tmp_path / "result.json"
+    path.write_bytes(data[:cut])
+    with pytest.raises(InputError) as info:
+        read(path)
+    assert info.value.path == str(path)
+    assert info.value.location == f"byte {cut}"
+    assert "truncated" in str(info.value)
+
+
+def test_invalid_json_names_the_byte_offset(tmp_path):
+    data = SINGLE.read_bytes()
+    broken = data.index(b'"type": "message"', data.index(b'"id": 9'))
+    path = tmp_path / "result.json"
+    path.write_bytes(data[:broken] + b"," + data[broken:])
+    with pytest.raises(InputError) as info:
+        read(path)
+    assert info.value.location == f"byte {broken}"
+    assert "invalid JSON" in str(info.value)
+
+
+def test_invalid_json_offset_in_a_later_chunk(tmp_path):
+    big = json.loads(SINGLE.read_text(encoding="utf-8"))
+    filler = big["messages"][1]
+    big["messages"] = [dict(filler, id=i) for i in range(2, 3000)]
+    data = json.dumps(big, ensure_ascii=False, indent=1).encode("utf-8")
+    broken = data.index(b'"id": 2500')
+    path = tmp_path / "result.json"
+    path.write_bytes(data[:broken] + b"@" + data[broken:])
+    assert broken > 256 * 1024
+    with pytest.raises(InputError) as info:
+        read(path)
+    assert info.value.location == f"byte {broken}"
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n "])
+def test_empty_file(tmp_path, content):
+    path = tmp_path / "result.json"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match="empty file"):
+        read(path)
+
+
+@pytest.mark.parametrize("content", [b'{"posts": [{"id": 1}]}', b'[{"id": 1, "text": "x"}]', b'"text"'])
+def test_json_that_is_not_an_export(tmp_path, content):
+    path = tmp_path / "data.json"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match="not a Telegram Desktop export") as info:
+        read(path)
+    assert info.value.path == str(path)
+
+
+@pytest.mark.parametrize("mutate, reason", [
+    (lambda m: m.pop("id"), "missing message id"),
+    (lambda m: m.update(date_unixtime="yesterday"), "bad date"),
+    (lambda m: m.update(text=42), "text must be a string or a list"),
+    (lambda m: m.update(text=["ok", {"type": "bold"}]), "text part must be"),
+    (lambda m: m.update(reactions=[{"type": "emoji", "emoji": "👍"}]), "malformed reactions"),
+])
+def test_malformed_message_is_an_error_naming_chat_and_position(tmp_path, mutate, reason):
+    path = write_variant(tmp_path, lambda data: mutate(data["messages"][5]))
+    with pytest.raises(InputError, match=reason) as info:
+        read(path)
+    assert info.value.location.startswith(f"chat {CHANNEL!r}, message #5")
+
+
+def test_malformed_messages_are_skipped_and_recorded_with_skip_bad(tmp_path):
+    def mutate(data):
+        data["messages"][5]["date_unixtime"] = "soon"
+        data["messages"][8].pop("id")
+        data["messages"].append("not a message")
+    posts, stats = read(write_variant(tmp_path, mutate), skip_bad=True)
+    assert sorted(p["message_id"] for p in posts) == [2, 3, 4, 5, 8, 10, 11, 12]
+    assert [reason for _, reason in stats.skipped] == [
+        "bad date (date_unixtime='soon', date='2024-03-02T14:46:40')", "missing message id",
+        "message is not an object"]
+    assert "message #5 (id 6)" in stats.skipped[0][0]
+
+
+def test_unsupported_messages_are_recorded_not_raised(tmp_path):
+    def mutate(data):
+        data["messages"].insert(2, {"id": 99, "type": "unsupported"})
+    posts, stats = read(write_variant(tmp_path, mutate))
+    assert len(posts) == 10
+    assert len(stats.skipped) == 1 and "id 99" in stats.skipped[0][0]
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("make_desktop_export", REPO / "benchmarks" / "make_desktop_export.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("account", [False, True])
+def test_benchmark_generator_output_reads_back_with_expected_counts(tmp_path, account):
+    make = _generator()
+    path = tmp_path / "result.json"
+    counts = make.make_export(path, size_mb=0.3, seed=7, account=account)
+    assert path.stat().st_size == counts["bytes"]
+    posts, stats = read(path)
+    assert len(posts) == counts["channel_posts"] > 100
+    assert stats.skipped == []
+    if not account:
+        assert len(posts) + stats.service_messages == counts["messages"]
+    assert any(p["reactions_by_emoji"] for p in posts) and any(p["forwarded_from"] for p in posts)
+    assert any(p["has_media"] and p["text"] == "" for p in posts)
+    again = tmp_path / "again.json"
+    make.make_export(again, size_mb=0.3, seed=7, account=account)
+    assert again.read_bytes() == path.read_bytes()
+
+
+def test_invalid_json_near_the_start_of_the_file(tmp_path):
+    path = tmp_path / "result.json"
+    path.write_bytes(b'{\n "name": @"x", "messages": []}')
+    with pytest.raises(InputError) as info:
+        read(path)
+    assert info.value.location == "byte 11"
+
+
+def test_pure_python_backend_gives_the_same_posts(monkeypatch, single):
+    import ijson
+
+    monkeypatch.setattr(desktop_json, "_backend", lambda: ijson.get_backend("python"))
+    posts, stats = read(SINGLE)
+    assert {p["message_id"]: p for p in posts} == single[0]
+    assert stats.service_messages == single[1].service_messages
+    account, _ = read(ACCOUNT)
+    assert [p["message_id"] for p in account] == [40, 41, 2]
