@@ -1,0 +1,111 @@
+"""Tagging on a Dask cluster: the same per-chunk tagging as :mod:`classify.batch`, run by Dask workers.
+
+Two ways in:
+
+- :func:`tag_dask` takes a Dask DataFrame of posts (the post schema, see
+  ``classify.ingest.schema``) and returns a lazy Dask DataFrame of tags, one
+  ``map_partitions`` call; each worker process loads the model once.
+- ``classify tag --engine dask --scheduler tcp://HOST:8786`` (:func:`classify.batch.tag_batch`)
+  reads the inputs on the client and sends chunks to the workers, keeping the
+  work directory, ``--resume`` and ``--since-last`` of the local engine.
+
+Workers need ``telegram-classify`` installed. The model bundle does not need to
+be on their disks: :func:`ship_model` sends its files to every worker (also to
+workers that join later) once, through a worker plugin.
+
+Example::
+
+    >>> import dask.dataframe as dd
+    >>> from distributed import Client
+    >>> from classify.distributed import ship_model, tag_dask
+    >>> client = Client("tcp://10.0.0.5:8786")                      # doctest: +SKIP
+    >>> ship_model(client, "models/default")                          # doctest: +SKIP
+    >>> posts = dd.read_parquet("s3://archive/posts/")                # doctest: +SKIP
+    >>> tag_dask(posts, "models/default").to_parquet("s3://archive/tags/")  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from pathlib import Path
+from typing import Iterator
+
+from classify.batch import cached_model, shipped_models, tag_chunk
+
+_INSTALL_HINT = "the dask engine needs Dask: pip install 'telegram-classify[dask]'"
+
+
+def _require_dask():
+    try:
+        import dask.dataframe  # noqa: F401
+        import distributed
+    except ImportError as error:
+        raise ImportError(_INSTALL_HINT) from error
+    return distributed
+
+
+def tag_dask(posts, model_path, *, meta=None):
+    """Tag a Dask DataFrame of posts; returns a lazy Dask DataFrame of tags (one partition per posts partition).
+
+    ``meta`` (an empty DataFrame with the tag columns) is worked out by tagging
+    an empty frame when not given. Partition order and row order are kept.
+    """
+    _require_dask()
+    model_path = str(Path(model_path).resolve())
+    if meta is None:
+        meta = tag_chunk(model_path, posts._meta)
+    return posts.map_partitions(tag_chunk, model_path, meta=meta)
+
+
+def _bundle_files(model_path: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(model_path)): path.read_bytes()
+            for path in sorted(model_path.rglob("*")) if path.is_file()}
+
+
+def _model_plugin(model_path: str):
+    """A worker plugin carrying the bundle's files; on each worker it writes them locally and loads the model."""
+    distributed = _require_dask()
+
+    class ModelBundlePlugin(distributed.WorkerPlugin):
+        def __init__(self, path: str, files: dict[str, bytes]):
+            self.path = path
+            self.files = files
+            self.name = "classify-model-" + hashlib.sha256(path.encode()).hexdigest()[:16]
+
+        def setup(self, worker):
+            folder = Path(worker.local_directory) / self.name
+            for relative, data in self.files.items():
+                target = folder / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            shipped_models[self.path] = str(folder)
+            cached_model(self.path)
+
+    return ModelBundlePlugin(model_path, _bundle_files(Path(model_path)))
+
+
+def ship_model(client, model_path) -> str:
+    """Send a model bundle to every worker of ``client`` (and to workers that join later); load it there once.
+
+    Returns the resolved bundle path, the key the tasks use to find the model.
+    """
+    model_path = str(Path(model_path).resolve())
+    plugin = _model_plugin(model_path)
+    client.register_plugin(plugin, name=plugin.name)
+    return model_path
+
+
+@contextlib.contextmanager
+def dask_executor(scheduler: str, model_path: str) -> Iterator[tuple]:
+    """Connect to ``scheduler``, ship the model, yield (a concurrent.futures executor, worker thread count)."""
+    distributed = _require_dask()
+    try:
+        client = distributed.Client(scheduler, timeout="20s")
+    except OSError as error:
+        raise OSError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+    with client:
+        ship_model(client, model_path)
+        threads = sum(client.nthreads().values())
+        if not threads:
+            raise OSError(f"the Dask scheduler at {scheduler} has no workers")
+        yield client.get_executor(pure=False), threads
