@@ -159,3 +159,44 @@ def merge_command(files, output, ties, taxonomy_path):
         click.echo(f"tie: {tie.describe()}")
     click.echo(f"{len(groups)} annotators, {len(merged)} posts -> {output}; "
                f"{len(tie_list)} tie(s) in {len({t.post_id for t in tie_list})} post(s) ({ties}d)")
+
+
+@labels.command("sample")
+@click.argument("posts", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("-n", "count", type=click.IntRange(min=1), required=True, help="How many posts to choose.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="Batch JSONL to write.")
+@click.option("--model", "model_path", type=click.Path(exists=True), default=None,
+              help="Model bundle: prefer posts it is least sure about and pre-fill its suggestions.")
+@click.option("--exclude", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Labeled file(s) whose posts must not be chosen again.")
+@click.option("--allocation", type=click.Choice(["proportional", "equal"]), default="proportional",
+              show_default=True, help="Posts per channel-month: proportional to its size, or equal.")
+@click.option("--seed", default=0, show_default=True, help="Random seed (same seed, same batch).")
+@taxonomy_option
+def sample_command(posts, count, output, model_path, exclude, allocation, seed, taxonomy_path):
+    """Choose posts to annotate from ingested post tables (.jsonl/.csv/.parquet).
+
+    Stratified by channel and month; skips empty posts, duplicates (duplicate_of) and repeated texts.
+    """
+    import pandas as pd
+
+    from labels.records import read_labeled, write_labeled
+    from labels.sample import read_posts_table, sample_posts
+
+    frame = pd.concat([read_posts_table(path) for path in posts], ignore_index=True)
+    exclude_ids = {record.id for path in exclude for record in read_labeled(path)}
+    model, agent, thresholds = None, "model", None
+    if model_path:
+        from classify.model import load_model
+
+        model = load_model(model_path)
+        agent = str(getattr(model, "name", None) or model_path)
+        thresholds = getattr(model, "thresholds_", None)
+    result = sample_posts(frame, count, seed=seed, model=model, agent=agent, thresholds=thresholds,
+                          exclude_ids=exclude_ids, allocation=allocation)
+    if model is not None:
+        from labels.validate import require_known_labels
+
+        require_known_labels(result.records, _taxonomy(taxonomy_path))
+    write_labeled(result.records, output)
+    click.echo(f"{result.summary()} -> {output}")

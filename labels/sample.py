@@ -1,0 +1,176 @@
+"""Choose posts to annotate: stratified by channel and month, skipping duplicates, optionally model-guided.
+
+Without a model, posts are drawn at random (seeded) inside each (channel, month)
+stratum. With a model (anything with ``predict_scores(texts) -> [{theme: p}]``),
+each stratum gives first the posts whose scores lie closest to the decision
+threshold, and every chosen post carries the model's guesses as ``suggestions``.
+
+>>> import pandas as pd
+>>> posts = pd.DataFrame({"id": ["a/1", "a/2", "b/1"], "channel": ["a", "a", "b"],
+...                       "date": pd.to_datetime(["2024-01-02", "2024-02-03", "2024-01-05"], utc=True),
+...                       "text": ["Первый пост", "Второй пост", "Third post"]})
+>>> [r.id for r in sample_posts(posts, 3, seed=0).records]
+['a/1', 'a/2', 'b/1']
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Protocol
+
+import numpy as np
+import pandas as pd
+
+from classify.errors import InputError
+from labels.records import LabeledRecord
+
+ALLOCATIONS = ("proportional", "equal")
+DEFAULT_THRESHOLD = 0.5
+
+
+class ScoringModel(Protocol):
+    def predict_scores(self, texts: list[str]) -> list[dict[str, float]]: ...
+
+
+@dataclass
+class SampleResult:
+    records: list[LabeledRecord]
+    posts_read: int
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
+    strata: int = 0
+    per_stratum: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        skipped = ", ".join(f"{count} {reason}" for reason, count in self.skipped.items() if count) or "none"
+        return (f"{len(self.records)} posts chosen from {self.posts_read} ({self.strata} channel-month strata); "
+                f"skipped: {skipped}")
+
+
+def read_posts_table(path) -> pd.DataFrame:
+    """An ingested post table (.jsonl, .csv or .parquet, as ``classify ingest`` writes it)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".jsonl", ".ndjson", ".json"):
+            frame = pd.read_json(path, lines=True, dtype={"id": str, "channel": str})
+        elif suffix == ".csv":
+            frame = pd.read_csv(path, dtype={"id": str, "channel": str, "text": str})
+        elif suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        else:
+            raise InputError(path, "a post table is .jsonl, .csv or .parquet")
+    except ValueError as error:
+        if isinstance(error, InputError):
+            raise
+        raise InputError(path, f"cannot read the post table: {error}") from None
+    missing = {"id", "text"} - set(frame.columns)
+    if missing:
+        raise InputError(path, f"not a post table: missing column(s) {', '.join(sorted(missing))}")
+    return frame
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def _strata(frame: pd.DataFrame) -> pd.Series:
+    channel = frame["channel"].astype("string").fillna("(no channel)") if "channel" in frame else "(no channel)"
+    if "date" in frame:
+        dates = pd.to_datetime(frame["date"], utc=True, errors="coerce")
+        month = dates.dt.strftime("%Y-%m").astype("string").fillna("(no date)")
+    else:
+        month = "(no date)"
+    return pd.Series(channel, index=frame.index).astype(str) + " " + pd.Series(month, index=frame.index).astype(str)
+
+
+def _allocate(sizes: pd.Series, n: int, allocation: str) -> dict[str, int]:
+    """How many posts each stratum gives: proportional (largest remainder) or equal, never more than it has."""
+    quota = {key: 0 for key in sizes.index}
+    remaining = min(n, int(sizes.sum()))
+    while remaining > 0:
+        room = {key: int(sizes[key]) - quota[key] for key in quota if sizes[key] > quota[key]}
+        if allocation == "equal":
+            shares = {key: remaining / len(room) for key in room}
+        else:
+            total = sum(room.values())
+            shares = {key: remaining * size / total for key, size in room.items()}
+        granted = {key: min(room[key], int(share)) for key, share in shares.items()}
+        leftover = remaining - sum(granted.values())
+        # largest remainders first; ties by stratum name so the result does not depend on row order
+        for key in sorted(room, key=lambda k: (-(shares[k] - int(shares[k])), k)):
+            if leftover == 0:
+                break
+            if granted[key] < room[key]:
+                granted[key] += 1
+                leftover -= 1
+        for key, count in granted.items():
+            quota[key] += count
+        remaining -= sum(granted.values())
+    return quota
+
+
+def _margins(scores: list[dict[str, float]], thresholds: dict[str, float]) -> np.ndarray:
+    """Distance of the least certain theme score from its threshold (small = the model is unsure)."""
+    return np.array([min((abs(p - thresholds.get(theme, DEFAULT_THRESHOLD)) for theme, p in row.items()),
+                         default=1.0) for row in scores])
+
+
+def sample_posts(posts: pd.DataFrame, n: int, *, seed: int = 0, model: ScoringModel | None = None,
+                 agent: str = "model", thresholds: dict[str, float] | None = None,
+                 exclude_ids: Iterable[str] = (), allocation: str = "proportional") -> SampleResult:
+    """Choose ``n`` posts to annotate from a post table (columns ``id``, ``text``, and ideally ``channel``, ``date``)."""
+    if n <= 0:
+        raise ValueError("n must be positive")
+    if allocation not in ALLOCATIONS:
+        raise ValueError(f"allocation must be one of {ALLOCATIONS}")
+    frame = posts.reset_index(drop=True)
+    text = frame["text"].astype("string").fillna("")
+    skipped = {}
+    keep = text.str.strip() != ""
+    skipped["empty texts"] = int((~keep).sum())
+    if "duplicate_of" in frame:
+        duplicate = frame["duplicate_of"].notna() & keep
+        skipped["duplicates"] = int(duplicate.sum())
+        keep &= ~duplicate
+    repeated = text.map(_normalised).duplicated() & keep
+    skipped["repeated texts"] = int(repeated.sum())
+    keep &= ~repeated
+    excluded = frame["id"].astype(str).isin(set(map(str, exclude_ids))) & keep
+    skipped["already labeled"] = int(excluded.sum())
+    keep &= ~excluded
+    candidates = frame[keep].copy()
+    candidates["_stratum"] = _strata(candidates)
+    rng = np.random.default_rng(seed)
+    candidates["_random"] = rng.permutation(len(candidates))
+    scores_by_index: dict[int, dict[str, float]] = {}
+    if model is not None and len(candidates):
+        scores = model.predict_scores(candidates["text"].astype(str).tolist())
+        candidates["_margin"] = _margins(scores, thresholds or {})
+        scores_by_index = dict(zip(candidates.index, scores))
+    else:
+        candidates["_margin"] = 0.0
+    quota = _allocate(candidates["_stratum"].value_counts().sort_index(), n, allocation)
+    ordered = candidates.sort_values(["_stratum", "_margin", "_random"])
+    ordered["_rank"] = ordered.groupby("_stratum").cumcount()
+    chosen = ordered[ordered["_rank"] < ordered["_stratum"].map(quota)]
+    # interleave strata so an annotator who stops early still has a spread of channels and months
+    chosen = chosen.sort_values(["_rank", "_stratum"])
+    records = []
+    for index, row in chosen.iterrows():
+        meta = {"stratum": row["_stratum"]}
+        for column in ("channel", "date"):
+            if column in chosen and pd.notna(row[column]):
+                meta[column] = row[column].isoformat() if isinstance(row[column], pd.Timestamp) else str(row[column])
+        suggestions = None
+        if model is not None:
+            scores = {theme: round(float(p), 6) for theme, p in scores_by_index[index].items()}
+            limits = thresholds or {}
+            suggestions = {"themes": [t for t, p in scores.items() if p >= limits.get(t, DEFAULT_THRESHOLD)],
+                           "scores": scores, "agent": agent}
+        lang = row["lang"] if "lang" in chosen and isinstance(row.get("lang"), str) else None
+        records.append(LabeledRecord(id=str(row["id"]), text=str(row["text"]), lang=lang, meta=meta,
+                                     suggestions=suggestions))
+    return SampleResult(records=records, posts_read=len(frame), skipped=skipped,
+                        strata=int(candidates["_stratum"].nunique()),
+                        per_stratum={k: v for k, v in quota.items() if v})

@@ -1,0 +1,111 @@
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from classify.cli.labels import labels
+from labels.records import read_labeled
+from labels.sample import _allocate, sample_posts
+
+
+def _posts():
+    """Channel 'big' has 3 months x 10 posts, 'small' one month of 4; plus an empty, a duplicate, a repeat."""
+    rows = []
+    for month in (1, 2, 3):
+        for i in range(10):
+            rows.append({"id": f"big/{month}{i:02d}", "channel": "big", "date": f"2024-{month:02d}-{i + 1:02d}T10:00:00Z",
+                         "text": f"Пост номер {i} за месяц {month}.", "lang": "ru", "duplicate_of": None})
+    for i in range(4):
+        rows.append({"id": f"small/{i}", "channel": "small", "date": f"2024-01-{i + 1:02d}T08:00:00Z",
+                     "text": f"Small channel post {i}.", "lang": "en", "duplicate_of": None})
+    rows.append({"id": "big/empty", "channel": "big", "date": "2024-01-20T00:00:00Z", "text": "  ", "lang": None,
+                 "duplicate_of": None})
+    rows.append({"id": "small/fwd", "channel": "small", "date": "2024-01-21T00:00:00Z", "text": "Small channel post 0.",
+                 "lang": "en", "duplicate_of": "small/0"})
+    rows.append({"id": "small/again", "channel": "small", "date": "2024-01-22T00:00:00Z",
+                 "text": "small   CHANNEL post 1.", "lang": "en", "duplicate_of": None})
+    frame = pd.DataFrame(rows)
+    frame["date"] = pd.to_datetime(frame["date"], utc=True)
+    return frame
+
+
+def test_stratified_by_channel_and_month_skipping_duplicates():
+    result = sample_posts(_posts(), 17, seed=3)
+    ids = [r.id for r in result.records]
+    assert len(ids) == len(set(ids)) == 17
+    assert result.skipped == {"empty texts": 1, "duplicates": 1, "repeated texts": 1, "already labeled": 0}
+    assert result.per_stratum == {"big 2024-01": 5, "big 2024-02": 5, "big 2024-03": 5, "small 2024-01": 2}
+    assert not {"big/empty", "small/fwd", "small/again"} & set(ids)
+    first = result.records[0]
+    assert first.themes is None and first.claims is None and first.suggestions is None
+    assert set(first.meta) == {"stratum", "channel", "date"} and first.meta["date"].startswith("2024-")
+    # strata are interleaved: the first four records come from four different strata
+    assert len({r.meta["stratum"] for r in result.records[:4]}) == 4
+    assert [r.id for r in sample_posts(_posts(), 17, seed=3).records] == ids  # same seed, same batch
+    assert [r.id for r in sample_posts(_posts(), 17, seed=4).records] != ids
+
+
+def test_equal_allocation_and_exclusions():
+    result = sample_posts(_posts(), 8, allocation="equal", exclude_ids=["small/0", "small/1"])
+    assert result.per_stratum == {"big 2024-01": 2, "big 2024-02": 2, "big 2024-03": 2, "small 2024-01": 2}
+    assert result.skipped["already labeled"] == 2
+    assert {r.id for r in result.records if r.id.startswith("small")} == {"small/2", "small/3"}
+    everything = sample_posts(_posts(), 1000)
+    assert len(everything.records) == 34
+
+
+def test_allocation_is_proportional_with_largest_remainders():
+    sizes = pd.Series({"a": 50, "b": 30, "c": 20, "d": 1})
+    assert _allocate(sizes, 10, "proportional") == {"a": 5, "b": 3, "c": 2, "d": 0}
+    assert _allocate(sizes, 3, "equal") == {"a": 1, "b": 1, "c": 1, "d": 0}
+    assert _allocate(sizes, 200, "proportional") == {"a": 50, "b": 30, "c": 20, "d": 1}
+
+
+class FakeModel:
+    """Scores the 'security' theme by the post number: posts numbered near 5 sit at the threshold."""
+
+    def predict_scores(self, texts):
+        scores = []
+        for text in texts:
+            number = int(text.split()[2]) if text.startswith("Пост") else 9
+            scores.append({"security": number / 10, "economy": 0.05})
+        return scores
+
+
+def test_model_guided_sampling_prefers_unsure_posts_and_prefills_suggestions():
+    result = sample_posts(_posts(), 6, model=FakeModel(), agent="fake-model")
+    by_stratum = {}
+    for record in result.records:
+        by_stratum.setdefault(record.meta["stratum"], []).append(record)
+    # each month of the big channel gives its two most uncertain posts: 0.5, then 0.4 or 0.6
+    assert result.per_stratum == {"big 2024-01": 2, "big 2024-02": 2, "big 2024-03": 2}
+    for month in ("01", "02", "03"):
+        scores = sorted(r.suggestions["scores"]["security"] for r in by_stratum[f"big 2024-{month}"])
+        assert scores in ([0.4, 0.5], [0.5, 0.6])
+    unguided = sample_posts(_posts(), 6, seed=0)
+    assert {r.id for r in unguided.records} != {r.id for r in result.records}
+    record = next(r for r in result.records if r.suggestions["scores"]["security"] == 0.5)
+    assert record.suggestions == {"themes": ["security"], "scores": {"security": 0.5, "economy": 0.05},
+                                  "agent": "fake-model"}
+    assert record.themes is None  # suggestions are never labels
+
+
+def test_sample_command_writes_a_batch_that_validates(tmp_path):
+    posts = tmp_path / "posts.jsonl"
+    frame = _posts()
+    frame["date"] = frame["date"].map(lambda d: d.isoformat())
+    posts.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in frame.to_dict("records")) + "\n",
+                     encoding="utf-8")
+    labeled = tmp_path / "done.jsonl"
+    labeled.write_text(json.dumps({"id": "small/3", "text": "Small channel post 3.", "themes": []}) + "\n",
+                       encoding="utf-8")
+    runner = CliRunner()
+    out = tmp_path / "batch.jsonl"
+    result = runner.invoke(labels, ["sample", str(posts), "-n", "10", "-o", str(out), "--exclude", str(labeled)])
+    assert result.exit_code == 0, result.output
+    assert "10 posts chosen from 37 (4 channel-month strata); skipped: 1 empty texts, 1 duplicates, " \
+           "1 repeated texts, 1 already labeled" in result.output
+    batch = read_labeled(out)
+    assert len(batch) == 10 and "small/3" not in {r.id for r in batch}
+    assert runner.invoke(labels, ["validate", str(out)]).exit_code == 0
