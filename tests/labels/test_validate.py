@@ -34,8 +34,8 @@ def test_every_error_is_reported_with_file_and_line(write_jsonl, taxonomy):
     expected = [
         f"{path}: line 2: invalid JSON: Unterminated string starting at (column 23)",
         f"{path}: line 3: missing 'text'",
-        f"{path}: line 4: unknown theme 'secuirty' (not in taxonomy telegram-state-news 1.0); did you mean 'security'?",
-        f"{path}: line 5: unknown claim label 'rumour' (not in taxonomy telegram-state-news 1.0)",
+        f"{path}: line 4: unknown theme 'secuirty' (not in taxonomy telegram-state-news 1.1); did you mean 'security'?",
+        f"{path}: line 5: unknown claim label 'rumour' (not in taxonomy telegram-state-news 1.1)",
         f"{path}: line 6: claims[0] span 34-500 is out of range (needs 0 <= start < end <= 51, the text length)",
         f"{path}: line 7: claims[1] span 20-40 crosses claims[0] 0-33 (same label 'checkworthy')",
         f"{path}: line 8: duplicate id 'ok' with different labels (first on line 1)",
