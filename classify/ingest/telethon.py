@@ -1,0 +1,415 @@
+"""Reader for Telethon-style dumps and plain post tables (JSONL, JSON list, CSV/TSV).
+
+Two layouts, told apart per file by :func:`detect_layout` (or forced with ``layout=``):
+
+``telethon``
+    records with ``message_id`` (or Telethon's own ``Message.to_dict()`` shape:
+    ``id`` + ``peer_id``), ``channel``/``sender_id``, ``date``, ``text`` (or
+    ``message``), ``views``, ``forwards``, ... The post id is built as
+    ``<channel>/<message_id>`` by the table builder.
+``table``
+    any records with a ``text`` column and, usually, an ``id``; the input ``id``
+    is kept as the post id.
+
+``text`` is kept as written (Telethon keeps Telegram markdown such as
+``**bold**`` and ``[label](url)``); links (markdown targets and bare URLs) and
+hashtags are read from it. Unknown columns are ignored.
+
+Errors name the file and the line (JSONL, CSV) or record (JSON list): invalid
+JSON, a record without text, a bad number or date raise :class:`InputError`
+unless ``skip_bad``; bytes that are not UTF-8 always raise, with the byte
+offset, because the whole file is then in another encoding.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from classify.errors import InputError
+from classify.ingest._base import IngestStats
+from classify.ingest.entities import scan_plain
+
+try:  # orjson parses JSON lines about 1.5x faster; the stdlib is the fallback
+    from orjson import JSONDecodeError as _JSONError, loads as _loads
+except ImportError:  # pragma: no cover
+    from json import JSONDecodeError as _JSONError, loads as _loads
+
+LAYOUTS = ("telethon", "table")
+_TABLE_SUFFIXES = (".csv", ".tsv")
+_JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
+_TEXT_COLUMNS = ("text", "message")
+_UTC = timezone.utc
+_BOM = b"\xef\xbb\xbf"
+
+
+class _BadRecord(ValueError):
+    pass
+
+
+# --- format detection -------------------------------------------------------
+
+def _first_record(path: Path, head: bytes):
+    """The first record in ``head`` as a dict (CSV: header names -> ''), or None when it does not parse."""
+    head = head.removeprefix(_BOM)
+    suffix = path.suffix.lower()
+    if suffix in _TABLE_SUFFIXES:
+        header = head.split(b"\n", 1)[0].decode("utf-8", "replace").strip("\r")
+        return dict.fromkeys(next(csv.reader([header], delimiter=_delimiter(path, header)), []), "")
+    start = head.lstrip()
+    if start.startswith(b"["):
+        # A JSON list: look at the first object only.
+        start = start[1:].lstrip()
+        depth, end = 0, -1
+        for index, byte in enumerate(start):
+            if byte == 0x7B:
+                depth += 1
+            elif byte == 0x7D:
+                depth -= 1
+                if depth == 0:
+                    end = index + 1
+                    break
+        start = start[:end] if end > 0 else b""
+    else:
+        start = start.split(b"\n", 1)[0]
+    try:
+        record = _loads(start)
+    except (_JSONError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    """A JSONL / JSON-list / CSV file whose records have a ``text`` (or Telethon ``message``) field."""
+    if path.is_dir() or path.suffix.lower() not in _JSON_SUFFIXES + _TABLE_SUFFIXES:
+        return False
+    record = _first_record(path, head)
+    return record is not None and "messages" not in record and any(col in record for col in _TEXT_COLUMNS)
+
+
+def detect_layout(path: Path, head: bytes) -> str:
+    """'telethon' when the first record carries a Telegram message id, else 'table'."""
+    record = _first_record(path, head) or {}
+    return "telethon" if "message_id" in record or _is_telethon_message(record) else "table"
+
+
+def _is_telethon_message(record: dict) -> bool:
+    return "peer_id" in record or record.get("_") == "Message"
+
+
+# --- field conversion -------------------------------------------------------
+
+def _integer(record: dict, *names):
+    for name in names:
+        value = record.get(name)
+        if value is None or value == "":
+            continue
+        if type(value) is int:
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value.strip())
+            except ValueError:
+                pass
+        raise _BadRecord(f"{name} is not an integer: {value!r:.40}")
+    return None
+
+
+def _datetime(record: dict, *names):
+    for name in names:
+        value = record.get(name)
+        if value is None or value == "":
+            continue
+        try:
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return datetime.fromtimestamp(value, _UTC)
+            if isinstance(value, str):
+                value = value.strip()
+                if value.endswith("Z"):
+                    value = value[:-1] + "+00:00"
+                parsed = datetime.fromisoformat(value)
+                return parsed if parsed.tzinfo else parsed.replace(tzinfo=_UTC)
+        except (ValueError, OverflowError, OSError):
+            pass
+        raise _BadRecord(f"{name} is not a date: {value!r:.40}")
+    return None
+
+
+def _reactions(value):
+    """(total, {emoji: count}) from an int, {emoji: count}, a list of {emoji/reaction, count}
+    or Telethon's ``MessageReactions`` dict."""
+    if value is None or value == "":
+        return None, None
+    if isinstance(value, str):
+        try:
+            value = _loads(value) if value.strip()[:1] in ("{", "[") else int(value)
+        except (_JSONError, ValueError):
+            raise _BadRecord(f"reactions not understood: {value!r:.40}") from None
+    if type(value) is int:
+        return value, None
+    if isinstance(value, dict) and "results" in value:
+        value = value["results"]
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = []
+        for item in value:
+            if not isinstance(item, dict):
+                raise _BadRecord(f"reaction not understood: {item!r:.40}")
+            emoji = item.get("emoji") or item.get("emoticon") or item.get("reaction")
+            if isinstance(emoji, dict):  # Telethon ReactionEmoji / ReactionCustomEmoji
+                emoji = emoji.get("emoticon") or f"custom:{emoji.get('document_id')}"
+            items.append((emoji or "unknown", item.get("count")))
+    else:
+        raise _BadRecord(f"reactions not understood: {value!r:.40}")
+    by_emoji: dict = {}
+    for emoji, count in items:
+        if type(count) is not int:
+            raise _BadRecord(f"reaction count is not an integer: {count!r:.40}")
+        by_emoji[str(emoji)] = by_emoji.get(str(emoji), 0) + count
+    return sum(by_emoji.values()), by_emoji
+
+
+def _forwarded_from(record: dict):
+    value = record.get("forwarded_from", record.get("fwd_from"))
+    if value is None or value == "" or isinstance(value, str):
+        return value or None
+    if isinstance(value, dict):  # Telethon MessageFwdHeader
+        source = value.get("from_name") or value.get("from_id")
+        if isinstance(source, dict):
+            source = next((v for k, v in source.items() if k.endswith("_id")), None)
+        return None if source is None else str(source)
+    return str(value)
+
+
+def _media(record: dict):
+    """(has_media, media_type)."""
+    kind = record.get("media_type") or None
+    media = record.get("media")
+    if isinstance(media, dict) and kind is None:  # Telethon: {"_": "MessageMediaPhoto", ...}
+        kind = str(media.get("_", "media")).removeprefix("MessageMedia").lower() or "media"
+    elif isinstance(media, str) and media and kind is None:
+        kind = media
+    flag = record.get("has_media")
+    if isinstance(flag, str):
+        flag = flag.strip().lower() in ("1", "true", "yes")
+    return bool(flag or kind or (media and media not in ("", "0", "false", "False"))), kind
+
+
+def _channel(record: dict, default: str):
+    for name in ("channel", "channel_name", "chat", "username", "chat_id", "sender_id"):
+        value = record.get(name)
+        if value is not None and value != "":
+            return str(value)
+    peer = record.get("peer_id")
+    if isinstance(peer, dict):
+        value = next((v for k, v in peer.items() if k.endswith("_id")), None)
+        if value is not None:
+            return str(value)
+    return default
+
+
+def _post(record, layout_name: str, channel: str, source: str) -> dict:
+    if not isinstance(record, dict):
+        raise _BadRecord(f"expected an object with a text field, got {type(record).__name__}")
+    text = record.get("text")
+    if text is None:
+        text = record.get("message")
+        if text is None and "text" not in record and "message" not in record:
+            raise _BadRecord(f"no 'text' field (fields: {', '.join(map(str, record)) or 'none'})")
+    if text is None:
+        text = ""
+    elif not isinstance(text, str):
+        raise _BadRecord(f"text is not a string: {text!r:.40}")
+    post_id = None
+    if layout_name == "table":
+        message_id = None
+        raw_id = record.get("id")
+        if raw_id is not None and raw_id != "":
+            post_id = str(raw_id)
+    else:
+        message_id = _integer(record, "message_id") if "message_id" in record else (
+            _integer(record, "id") if _is_telethon_message(record) else None)
+        if message_id is None and record.get("id") not in (None, ""):
+            post_id = str(record["id"])
+    links, hashtags = scan_plain(text) if text else ([], [])
+    reactions, by_emoji = _reactions(record.get("reactions"))
+    reply_to = record.get("reply_to")
+    has_media, media_type = _media(record)
+    post = {
+        "channel": _channel(record, channel),
+        "message_id": message_id,
+        "date": _datetime(record, "date"),
+        "text": text,
+        "forwarded_from": _forwarded_from(record),
+        "reply_to_message_id": _integer(record, "reply_to_message_id", "reply_to_msg_id")
+        if not isinstance(reply_to, dict) else _integer(reply_to, "reply_to_msg_id"),
+        "edited": _datetime(record, "edited", "edit_date"),
+        "reactions": reactions,
+        "reactions_by_emoji": by_emoji,
+        "views": _integer(record, "views"),
+        "forwards": _integer(record, "forwards"),
+        "links": links,
+        "hashtags": hashtags,
+        "has_media": has_media,
+        "media_type": media_type,
+        "source": source,
+    }
+    if post_id is not None:
+        post["id"] = post_id
+    return post
+
+
+# --- file readers -----------------------------------------------------------
+
+def _not_utf8(path, error: UnicodeDecodeError, line_number: int, line_offset: int) -> InputError:
+    return InputError(path, f"not UTF-8 text (byte 0x{error.object[error.start]:02x}); "
+                            "save the file as UTF-8 (no characters were replaced)",
+                      location=f"line {line_number}, byte {line_offset + error.start}")
+
+
+def _jsonl_records(path: Path, stats: IngestStats, skip_bad: bool) -> Iterator[tuple[object, str, int]]:
+    """(record, location, line number) for each non-blank line."""
+    offset = 0
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle, 1):
+            line_offset, offset = offset, offset + len(line)
+            if number == 1 and line.startswith(_BOM):
+                line, line_offset = line[3:], 3
+            try:
+                record = _loads(line)
+            except _JSONError as error:
+                if not line.strip():
+                    continue
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError as bad:
+                    raise _not_utf8(path, bad, number, line_offset) from None
+                reason = "truncated JSON (the line ends early)" if not line.endswith(b"\n") else \
+                    f"invalid JSON ({str(error).splitlines()[0]})"
+                if not skip_bad:
+                    raise InputError(path, reason, location=f"line {number}") from None
+                stats.skip(f"{path}: line {number}", reason)
+                continue
+            yield record, f"{path}:{number}", number
+
+
+def _decoded_lines(path: Path, handle) -> Iterator[str]:
+    offset = 0
+    for number, line in enumerate(handle, 1):
+        line_offset, offset = offset, offset + len(line)
+        try:
+            yield line.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as bad:
+            raise _not_utf8(path, bad, number, line_offset) from None
+
+
+def _delimiter(path: Path, header: str) -> str:
+    return "\t" if path.suffix.lower() == ".tsv" or header.count("\t") > header.count(",") else ","
+
+
+def _csv_records(path: Path) -> Iterator[tuple[object, str, int]]:
+    with open(path, "rb") as handle:
+        lines = _decoded_lines(path, handle)
+        first = next(lines, None)
+        if first is None:
+            return
+        rows = csv.reader(_chain(first, lines), delimiter=_delimiter(path, first))
+        try:
+            header = next(rows)
+        except csv.Error as error:
+            raise InputError(path, f"unreadable CSV header ({error})", location="line 1") from None
+        if not any(col in header for col in _TEXT_COLUMNS):
+            raise InputError(path, f"no 'text' column (columns found: {', '.join(header) or 'none'})",
+                             location="line 1")
+        width = len(header)
+        while True:
+            start = rows.line_num + 1
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                raise InputError(path, f"unreadable CSV ({error})", location=f"line {start}") from None
+            if not row:
+                continue
+            if len(row) != width:
+                yield _BadRecord(f"{len(row)} fields where the header has {width}"), f"{path}:{start}", start
+                continue
+            yield dict(zip(header, row)), f"{path}:{start}", start
+
+
+def _chain(first: str, rest: Iterable[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+def _json_list_records(path: Path) -> Iterator[tuple[object, str, int]]:
+    import ijson
+
+    class Counting:
+        def __init__(self, raw):
+            self.raw, self.offset = raw, 0
+
+        def read(self, size=-1):
+            data = self.raw.read(size)
+            self.offset += len(data)
+            return data
+
+    with open(path, "rb") as raw:
+        reader = Counting(raw)
+        index = -1
+        try:
+            for index, record in enumerate(ijson.items(reader, "item", use_float=True)):
+                yield record, f"{path}#{index}", index
+        except ijson.JSONError as error:
+            problem = str(error).splitlines()[0]
+            if "invalid bytes in UTF8" in str(error):
+                problem = "not UTF-8 text; save the file as UTF-8"
+            elif "Incomplete JSON" in str(error) or "premature EOF" in str(error):
+                problem = "truncated JSON (unexpected end of file)"
+            raise InputError(path, f"{problem} after record {index}",
+                             location=f"byte {reader.offset} or before") from None
+
+
+def read(path, *, stats: IngestStats, skip_bad: bool = False, layout: str | None = None,
+         channel: str | None = None) -> Iterator[dict]:
+    """Yield one post dict per record of a Telethon dump or plain post table.
+
+    ``channel`` names the channel of records that carry none (default: the file name).
+    """
+    path = Path(path)
+    if layout is not None and layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}, not {layout!r}")
+    if path.stat().st_size == 0:
+        raise InputError(path, "empty file")
+    with open(path, "rb") as handle:
+        head = handle.read(64 * 1024)
+    layout_name = layout or detect_layout(path, head)
+    default_channel = channel or path.stem
+    suffix = path.suffix.lower()
+    if suffix in _TABLE_SUFFIXES:
+        records = _csv_records(path)
+    elif head.removeprefix(_BOM).lstrip().startswith(b"["):
+        records = _json_list_records(path)
+    else:
+        records = _jsonl_records(path, stats, skip_bad)
+    count = skipped = 0
+    for record, source, number in records:
+        try:
+            if isinstance(record, _BadRecord):
+                raise record
+            yield _post(record, layout_name, default_channel, source)
+            count += 1
+        except _BadRecord as error:
+            where = f"record {number}" if "#" in source else f"line {number}"
+            if not skip_bad:
+                raise InputError(path, str(error), location=where) from None
+            stats.skip(f"{path}: {where}", str(error))
+            skipped += 1
+    if count == 0 and not skipped:
+        raise InputError(path, "empty file: no records")
