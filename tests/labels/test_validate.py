@@ -122,3 +122,19 @@ def test_every_shared_gold_file_validates_with_the_expected_counts(shared_data, 
         report = validate_file(shared_data / name, taxonomy)
         assert report.ok, [str(p) for p in report.problems[:5]]
         assert (report.records, report.themes_labeled, report.claims_labeled, report.spans) == counts, name
+
+
+def test_the_example_in_format_md_is_a_valid_record_of_the_sample(tmp_path, taxonomy, sample_path):
+    import json
+    import re
+
+    from labels.records import read_labeled
+
+    text = (sample_path.parents[1] / "FORMAT.md").read_text(encoding="utf-8")
+    example = re.search(r"```json\n(.*?)\n```", text, re.S).group(1)
+    path = tmp_path / "example.jsonl"
+    path.write_text(example + "\n", encoding="utf-8")
+    assert validate_file(path, taxonomy).ok
+    record = read_labeled(path)[0]
+    assert record.to_dict() == next(r.to_dict() for r in read_labeled(sample_path) if r.id == record.id)
+    assert json.loads(example)["claims"][1]["end"] == 98
