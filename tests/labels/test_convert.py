@@ -156,3 +156,14 @@ def test_export_and_import_commands(tmp_path, sample_path):
     assert result.exit_code == 0, result.output
     assert "12 records (12 labeled)" in result.output
     assert [r.to_dict() for r in read_labeled(tmp_path / "back.jsonl")] == [r.to_dict() for r in read_labeled(sample_path)]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("tool", TOOLS)
+def test_shared_gold_round_trips_through_every_tool(tool, tmp_path, taxonomy, shared_data):
+    records = read_labeled(shared_data / "themes" / "telegram_ru_gold.jsonl")
+    records += read_labeled(shared_data / "checkworthy" / "ct24_english_dev.tsv")[:200]
+    out = tmp_path / ("gold.jsonl" if tool == "prodigy" else "gold.json")
+    export_records(records, tool, out, taxonomy)
+    back = import_records(out, tool, taxonomy)
+    assert [r.to_dict() for r in back] == [r.to_dict() for r in records]
