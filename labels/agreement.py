@@ -41,7 +41,8 @@ class Disagreement:
     def describe(self) -> str:
         if self.kind == "theme":
             return f"{self.post_id}: theme {self.label}: yes {','.join(self.said_yes)}; no {','.join(self.said_no)}"
-        spans = "; ".join(f"{name} {' '.join(f'{s}-{e}' for s, e in spans) or '-'}" for name, spans in self.spans.items())
+        spans = "; ".join(f"{name} {' '.join(f'{s}-{e}' for s, e in spans) or '-'}"
+                          for name, spans in self.spans.items())
         return f"{self.post_id}: claim {self.label}: {spans}"
 
 
@@ -145,7 +146,8 @@ def render_agreement(report: AgreementReport, *, show: int = 50) -> str:
         value = "n/a" if row.value is None else f"{row.value:.3f}"
         observed = "n/a" if row.observed is None else f"{100 * row.observed:.1f}"
         positives = " ".join(f"{name}={count}" for name, count in row.positives.items())
-        lines.append(f"{row.kind:<6} {row.label:<22} {row.measure:<19} {value:>6} {row.units:>7} {observed:>7}  {positives}")
+        lines.append(f"{row.kind:<6} {row.label:<22} {row.measure:<19} {value:>6} {row.units:>7} {observed:>7}"
+                     f"  {positives}")
     posts = report.disagreeing_posts
     lines.append(f"{len(posts)} post(s) with disagreements" + (f" (first {show} shown)" if len(posts) > show else ""))
     shown = set(posts[:show])

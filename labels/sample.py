@@ -119,7 +119,7 @@ def _margins(scores: list[dict[str, float]], thresholds: dict[str, float]) -> np
 def sample_posts(posts: pd.DataFrame, n: int, *, seed: int = 0, model: ScoringModel | None = None,
                  agent: str = "model", thresholds: dict[str, float] | None = None,
                  exclude_ids: Iterable[str] = (), allocation: str = "proportional") -> SampleResult:
-    """Choose ``n`` posts to annotate from a post table (columns ``id``, ``text``, and ideally ``channel``, ``date``)."""
+    """Choose ``n`` posts to annotate from a post table (``id``, ``text``, and ideally ``channel``, ``date``)."""
     if n <= 0:
         raise ValueError("n must be positive")
     if allocation not in ALLOCATIONS:

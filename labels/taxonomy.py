@@ -221,7 +221,8 @@ def load_taxonomy(path=None) -> Taxonomy:
     problems = check_taxonomy_text(text, path)
     if problems:
         first = problems[0]
-        more = f" (and {len(problems) - 1} more problem(s): run `classify labels taxonomy {path}`)" if len(problems) > 1 else ""
+        more = (f" (and {len(problems) - 1} more problem(s): run `classify labels taxonomy {path}`)"
+                if len(problems) > 1 else "")
         raise InputError(path, first.message + more, location=f"line {first.line}" if first.line else None)
     data = tomllib.loads(text)
     themes = tuple(_label(entry) for entry in data["themes"])

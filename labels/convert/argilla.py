@@ -77,8 +77,8 @@ def to_record(record: LabeledRecord) -> dict:
         agent = record.suggestions.get("agent") or "model"
         scores = record.suggestions.get("scores") or {}
         themes = record.suggestions.get("themes", [])
-        suggestions[THEMES_QUESTION] = {"value": list(themes), "agent": agent,
-                                        "score": [scores[t] for t in themes] if scores and all(t in scores for t in themes) else None}
+        theme_scores = [scores[t] for t in themes] if scores and all(t in scores for t in themes) else None
+        suggestions[THEMES_QUESTION] = {"value": list(themes), "agent": agent, "score": theme_scores}
         if "claims" in record.suggestions:
             suggestions[CLAIMS_QUESTION] = {"value": record.suggestions["claims"], "agent": agent, "score": None}
         if scores:
@@ -149,4 +149,5 @@ def from_record(item: dict, taxonomy: Taxonomy, path, where: str) -> list[Labele
 def from_records(items, taxonomy: Taxonomy, path) -> list[LabeledRecord]:
     if not isinstance(items, list):
         raise InputError(path, "an Argilla export is a JSON list of record dicts")
-    return [record for index, item in enumerate(items) for record in from_record(item, taxonomy, path, f"record {index}")]
+    return [record for index, item in enumerate(items)
+            for record in from_record(item, taxonomy, path, f"record {index}")]

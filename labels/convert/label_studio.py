@@ -29,11 +29,13 @@ def labeling_config(taxonomy: Taxonomy) -> str:
     lines = ["<View>", f'  <Header value={quoteattr(f"Taxonomy {taxonomy.id} {taxonomy.version}")}/>',
              f'  <Labels name="{CLAIMS_QUESTION}" toName="{TEXT_FIELD}">']
     for label in taxonomy.claim_labels:
-        lines.append(f"    <Label value={quoteattr(label.id)} hint={quoteattr(label.description.get('en', label.name))}/>")
+        hint = quoteattr(label.description.get("en", label.name))
+        lines.append(f"    <Label value={quoteattr(label.id)} hint={hint}/>")
     lines += ["  </Labels>", f'  <Text name="{TEXT_FIELD}" value="${TEXT_FIELD}"/>',
               f'  <Choices name="{THEMES_QUESTION}" toName="{TEXT_FIELD}" choice="multiple" showInline="true">']
     for theme in taxonomy.themes:
-        lines.append(f"    <Choice value={quoteattr(theme.id)} hint={quoteattr(theme.description.get('en', theme.name))}/>")
+        hint = quoteattr(theme.description.get("en", theme.name))
+        lines.append(f"    <Choice value={quoteattr(theme.id)} hint={hint}/>")
     lines += ["  </Choices>", "</View>", ""]
     return "\n".join(lines)
 

@@ -88,3 +88,27 @@ def test_missing_claim_labels_default_to_checkworthy(tmp_path):
     path.write_text('id = "small"\nversion = "0.1"\n[[themes]]\nid = "a"\ndescription.en = "A."\n', encoding="utf-8")
     taxonomy = load_taxonomy(path)
     assert taxonomy.theme_ids == ["a"] and taxonomy.claim_label_ids == ["checkworthy"]
+
+
+def test_taxonomy_command_lists_labels_or_every_problem(tmp_path):
+    from click.testing import CliRunner
+
+    from classify.cli.labels import labels
+
+    runner = CliRunner()
+    result = runner.invoke(labels, ["taxonomy"])
+    assert result.exit_code == 0, result.output
+    assert "taxonomy telegram-state-news version 1.1" in result.output
+    assert "theme       arctic               The Arctic [en/ru;" in result.output
+    assert "claim label checkworthy" in result.output
+    path = tmp_path / "mine.toml"
+    path.write_text(BAD_TAXONOMY, encoding="utf-8")
+    result = runner.invoke(labels, ["taxonomy", str(path)])
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 6
+    assert f"{path}: line 15: themes[2] 'gamma': a theme needs a description" in result.output
+    from classify.cli import main
+
+    result = runner.invoke(main, ["labels", "validate", "--taxonomy", str(path), str(path)])
+    assert result.exit_code == 2
+    assert f"error: {path}: unknown top-level key(s) colour" in result.output
