@@ -53,7 +53,7 @@ def read_posts_table(path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in (".jsonl", ".ndjson", ".json"):
-            frame = pd.read_json(path, lines=True, dtype={"id": str, "channel": str})
+            frame = pd.read_json(path, lines=True, dtype={"id": str, "channel": str, "text": str})
         elif suffix == ".csv":
             frame = pd.read_csv(path, dtype={"id": str, "channel": str, "text": str})
         elif suffix == ".parquet":

@@ -132,7 +132,8 @@ def from_task(task: dict, taxonomy: Taxonomy, path, where: str) -> list[LabeledR
             suggestions["scores"] = data[SUGGESTION_SCORES_KEY]
     base = dict(id=str(post_id), text=text, lang=data.get("lang"), meta=dict(data.get("meta") or {}),
                 split=data.get("split"), suggestions=suggestions, source=f"{path}:{where}")
-    annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict)]
+    # "completions" is what Label Studio before 1.0 called annotations
+    annotations = [a for a in task.get("annotations") or task.get("completions") or [] if isinstance(a, dict)]
     if not annotations:
         record = LabeledRecord(**base, annotator=data.get("annotator"), status=data.get("status"))
         return [check_labels(record, taxonomy, path, where)]
