@@ -1,0 +1,130 @@
+"""Sentence segmentation with character offsets into the original post text.
+
+Posts keep Telegram markdown (``**bold**``, ``__italic__``, ``[text](url)``),
+emoji bullets and line breaks used as sentence ends. The segmenters are
+well-kept libraries: ``razdel`` for Russian (initials such as "М.В.Захарова",
+"г.", "т.е."), ``sentencex`` for English and other languages ("Mr.", "U.S.",
+"May 27, 2025"). Markdown and URLs are first *masked* with spaces in a copy of
+the text of the same length, so every offset found in the copy is an offset
+into the original; each line is segmented on its own, because Telegram posts
+end sentences (headlines, bullet items) with a line break and no period.
+
+>>> [s.text for s in split_sentences("**Захарова:** Встреча прошла 27 мая. 🔹Итоги\\nMr. Smith left.", "ru")]
+['Захарова:** Встреча прошла 27 мая.', 'Итоги', 'Mr. Smith left.']
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Callable
+
+__all__ = ["Sentence", "split_sentences", "mask_markup"]
+
+# [text](url): keep "text", mask the brackets and the target.
+_LINK = re.compile(r"\[([^\[\]]{0,1000})\]\(([^()\s]{1,2000})\)")
+_URL = re.compile(
+    r"(?:https?://|www\.)\S+"
+    r"|\b(?:t\.me|bit\.ly|vk\.com|youtu\.be)/\S*"
+    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:ru|com|org|net|info|io|me|ly|ua|by|su|рф|gov|edu|uk|de|fr)/\S*",
+    re.IGNORECASE,
+)
+# Markdown emphasis markers (**bold**, __italic__, ~~strike~~, ||spoiler||, `code`).
+_EMPHASIS = re.compile(r"\*\*|__|~~|\|\||`+")
+_BULLET_CHARS = set("•·▪▫►▶◆◇■□●○‣⁃∙◦-–—*>|#+")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence: ``text == post[start:end]``; ``clean`` is the text without markup, for features."""
+
+    start: int
+    end: int
+    text: str
+    clean: str
+
+
+def mask_markup(text: str) -> str:
+    """The text with markdown markers and URLs replaced by spaces (same length, same offsets)."""
+    chars = list(text)
+
+    def blank(start: int, end: int) -> None:
+        for i in range(start, end):
+            if chars[i] != "\n":
+                chars[i] = " "
+
+    for match in _LINK.finditer(text):
+        blank(match.start(), match.start(1))
+        blank(match.end(1), match.end())
+    for match in _URL.finditer(text):
+        blank(match.start(), match.end())
+    for match in _EMPHASIS.finditer(text):
+        blank(match.start(), match.end())
+    return "".join(chars)
+
+
+def _is_decoration(char: str) -> bool:
+    """Whitespace, emoji and bullets that open or close a line but are not part of a sentence."""
+    if char.isspace() or char in _BULLET_CHARS:
+        return True
+    category = unicodedata.category(char)
+    # So: emoji and pictographs; Sk: skin-tone modifiers; Cf: zero-width joiners; Mn: variation selectors.
+    return category in ("So", "Sk", "Cf", "Mn", "Co", "Cs")
+
+
+def _razdel_spans(line: str) -> list[tuple[int, int]]:
+    from razdel import sentenize
+
+    return [(s.start, s.stop) for s in sentenize(line)]
+
+
+def _sentencex_spans(lang: str) -> Callable[[str], list[tuple[int, int]]]:
+    def spans(line: str) -> list[tuple[int, int]]:
+        from sentencex import get_sentence_boundaries
+
+        return [(b["start_index"], b["end_index"]) for b in get_sentence_boundaries(lang, line)]
+
+    return spans
+
+
+def _segmenter(lang: str | None) -> Callable[[str], list[tuple[int, int]]]:
+    if lang == "ru" or lang is None:
+        return _razdel_spans
+    return _sentencex_spans(lang if lang not in ("other", "und", "") else "en")
+
+
+_HAS_WORD = re.compile(r"\w")
+_SPACES = re.compile(r"\s+")
+
+
+def _trimmed(masked: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and _is_decoration(masked[start]):
+        start += 1
+    while end > start and (masked[end - 1].isspace() or (_is_decoration(masked[end - 1])
+                                                         and masked[end - 1] not in "-–—*>|#+")):
+        end -= 1
+    return start, end
+
+
+def split_sentences(text: str, lang: str | None = None) -> list[Sentence]:
+    """Sentences of ``text`` in order, each with offsets into ``text``.
+
+    ``lang`` picks the segmenter: ``"ru"`` (and unknown) -> razdel, others -> sentencex.
+    Lines are segmented separately; sentences without a letter or digit
+    (a lone emoji, a masked URL) are left out.
+    """
+    if not text:
+        return []
+    masked = mask_markup(text)
+    segment = _segmenter(lang)
+    sentences: list[Sentence] = []
+    line_start = 0
+    for line in masked.split("\n"):
+        if _HAS_WORD.search(line):
+            for start, end in segment(line):
+                start, end = _trimmed(masked, line_start + start, line_start + end)
+                piece = masked[start:end]
+                if _HAS_WORD.search(piece):
+                    sentences.append(Sentence(start, end, text[start:end], _SPACES.sub(" ", piece).strip()))
+        line_start += len(line) + 1
+    return sentences

@@ -1,0 +1,66 @@
+import pytest
+
+from classify.text.sentences import mask_markup, split_sentences
+
+
+def texts(text, lang):
+    return [s.text for s in split_sentences(text, lang)]
+
+
+def test_offsets_point_into_the_original_text():
+    post = "**Глава МИД** заявил, что встреча пройдёт 5 июня. [Подробнее](https://example.org/a.b) на сайте.\n👉 Подписывайтесь!"
+    sentences = split_sentences(post, "ru")
+    assert sentences, "no sentences found"
+    for sentence in sentences:
+        assert post[sentence.start:sentence.end] == sentence.text
+        assert "**" not in sentence.clean and "https" not in sentence.clean
+
+
+def test_russian_initials_and_abbreviations_do_not_end_sentences():
+    post = "М.В.Захарова прокомментировала заявление г-на Смита 27 мая 2025 г. в Москве. Это уже третий случай, т.е. не первый."
+    assert texts(post, "ru") == [
+        "М.В.Захарова прокомментировала заявление г-на Смита 27 мая 2025 г. в Москве.",
+        "Это уже третий случай, т.е. не первый.",
+    ]
+
+
+def test_english_titles_and_dates_do_not_end_sentences():
+    post = "On May 27, 2025, Mr. J. Smith said the U.S. economy grew 2.5% in Q1. Sen. Brown disagreed."
+    assert texts(post, "en") == [
+        "On May 27, 2025, Mr. J. Smith said the U.S. economy grew 2.5% in Q1.",
+        "Sen. Brown disagreed.",
+    ]
+
+
+def test_line_breaks_and_emoji_bullets_end_sentences():
+    post = "Итоги переговоров\n\n🔹 Стороны подписали 12 соглашений\n🔹 Товарооборот вырос на 8%\n▪️Следующая встреча в Пекине"
+    assert texts(post, "ru") == [
+        "Итоги переговоров",
+        "Стороны подписали 12 соглашений",
+        "Товарооборот вырос на 8%",
+        "Следующая встреча в Пекине",
+    ]
+
+
+def test_markdown_does_not_split_or_leak_into_clean_text():
+    post = "**Срочно.** Посол был вызван в МИД. Читайте [наш разбор тут.](https://t.me/chan/12)"
+    sentences = split_sentences(post, "ru")
+    assert [s.clean for s in sentences] == ["Срочно.", "Посол был вызван в МИД.", "Читайте наш разбор тут."]
+    assert sentences[0].text == "Срочно."
+
+
+def test_link_text_spanning_lines_is_unmasked_only_inside():
+    post = "[Подписаться\nна канал](https://t.me/x)"
+    masked = mask_markup(post)
+    assert len(masked) == len(post)
+    assert "https" not in masked and "Подписаться" in masked
+
+
+@pytest.mark.parametrize("post", ["", "   \n\n", "🔥🔥🔥", "https://t.me/somechannel/123"])
+def test_posts_without_words_have_no_sentences(post):
+    assert split_sentences(post, "ru") == []
+
+
+def test_unknown_language_falls_back_to_a_segmenter():
+    assert texts("Hello there. Second one.", None) == ["Hello there.", "Second one."]
+    assert texts("Hello there. Second one.", "other") == ["Hello there.", "Second one."]
