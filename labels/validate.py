@@ -87,6 +87,10 @@ def label_problems(record: LabeledRecord, taxonomy: Taxonomy) -> list[str]:
     for theme in suggestions.get("themes", []) if isinstance(suggestions.get("themes"), list) else []:
         if theme not in themes:
             problems.append("suggestions: " + _unknown(theme, themes, "theme", taxonomy))
+    suggested_claims = suggestions.get("claims", []) if isinstance(suggestions.get("claims"), list) else []
+    for label in dict.fromkeys(c.get("label", "checkworthy") for c in suggested_claims if isinstance(c, dict)):
+        if label not in claim_labels:
+            problems.append("suggestions: " + _unknown(label, claim_labels, "claim label", taxonomy))
     return problems
 
 

@@ -49,6 +49,24 @@ def test_every_error_is_reported_with_file_and_line(write_jsonl, taxonomy):
     assert report.records == 9  # lines whose id and text could be read
 
 
+def test_suggestions_are_checked_but_never_counted_as_labels(write_jsonl, taxonomy):
+    path = write_jsonl("s.jsonl", [
+        {"id": "a", "text": TEXT, "suggestions": {"themes": ["security"], "scores": {"security": 0.7}, "agent": "m"}},
+        {"id": "b", "text": TEXT, "suggestions": {"themes": ["sport"],
+                                                  "claims": [{"start": 0, "end": 99, "label": "rumour"}]}},
+        {"id": "c", "text": TEXT, "suggestions": {"colour": "red", "scores": {"security": "high"}}},
+    ])
+    report = validate_file(path, taxonomy)
+    assert [str(p) for p in report.problems] == [
+        f"{path}: line 2: suggestions.claims[0] span 0-99 is out of range (needs 0 <= start < end <= 51, the text length)",
+        f"{path}: line 2: suggestions: unknown theme 'sport' (not in taxonomy telegram-state-news 1.1)",
+        f"{path}: line 2: suggestions: unknown claim label 'rumour' (not in taxonomy telegram-state-news 1.1)",
+        f"{path}: line 3: 'suggestions' has unknown key(s) colour",
+        f"{path}: line 3: 'suggestions.scores' must map theme ids to numbers",
+    ]
+    assert (report.records, report.themes_labeled, report.claims_labeled) == (3, 0, 0)
+
+
 def test_identical_duplicates_warn_and_other_annotators_may_repeat_an_id(write_jsonl, taxonomy):
     path = write_jsonl("dups.jsonl", [_row("a"), _row("a"), _row("a", annotator="olga", themes=[])])
     report = validate_file(path, taxonomy)
