@@ -78,17 +78,48 @@ def _csv_cell(value):
     return value
 
 
+_ARROW_TYPES = {
+    "string": "large_string", "Int64": "int64", "boolean": "bool_", "float64": "float64", "Float64": "float64",
+}
+
+
+def arrow_schema(dtypes: Mapping[str, str], object_types: Mapping | None = None):
+    """The Parquet (Arrow) schema of columns given as pandas dtype names.
+
+    ``object`` columns (lists, dicts) need their Arrow type in ``object_types``.
+    Writing with an explicit schema keeps every chunk's types the same, even a
+    chunk where a column is all null.
+    """
+    import pyarrow as pa
+
+    fields = []
+    for name, dtype in dtypes.items():
+        if dtype.startswith("datetime64[ns"):
+            kind = pa.timestamp("ns", tz="UTC" if "UTC" in dtype else None)
+        elif dtype == "object":
+            if not object_types or name not in object_types:
+                raise ValueError(f"column {name!r} holds Python objects: give its Arrow type")
+            kind = object_types[name]
+        else:
+            kind = getattr(pa, _ARROW_TYPES[dtype])()
+        fields.append(pa.field(name, kind))
+    return pa.schema(fields)
+
+
 class TableWriter:
     """Write record chunks to one JSONL, CSV or Parquet file, atomically.
 
     Use as a context manager; call :meth:`write` with a DataFrame or a list of
     dicts any number of times. Lists and dicts become JSON strings in CSV.
+    ``schema`` (see :func:`arrow_schema`) fixes the Parquet column types; without
+    it they are inferred from the first chunk.
     """
 
-    def __init__(self, path, columns: list[str] | None = None):
+    def __init__(self, path, columns: list[str] | None = None, schema=None):
         self.path = Path(path)
         self.format = output_format(path)
-        self.columns = columns
+        self.columns = columns if columns is not None or schema is None else list(schema.names)
+        self.schema = schema
         self.rows_written = 0
         self._stack: contextlib.ExitStack | None = None
         self._handle = None
@@ -124,7 +155,7 @@ class TableWriter:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            table = pa.Table.from_pandas(frame, preserve_index=False)
+            table = pa.Table.from_pandas(frame, schema=self.schema, preserve_index=False)
             if self._parquet is None:
                 self._parquet = pq.ParquetWriter(self._handle, table.schema)
             else:
