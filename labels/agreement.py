@@ -9,6 +9,7 @@ undefined (None) when every unit has the same value.
 """
 from __future__ import annotations
 
+import json
 import warnings
 from dataclasses import dataclass, field
 
@@ -155,8 +156,14 @@ def render_agreement(report: AgreementReport, *, show: int = 50) -> str:
     return "\n".join(lines)
 
 
-def disagreement_rows(report: AgreementReport) -> list[dict]:
-    """The disagreements as plain rows, for a JSONL/CSV table."""
-    return [{"post_id": d.post_id, "kind": d.kind, "label": d.label, "said_yes": d.said_yes, "said_no": d.said_no,
-             "spans": {name: [list(s) for s in spans] for name, spans in d.spans.items()} or None}
-            for d in report.disagreements]
+def write_disagreements(report: AgreementReport, path) -> int:
+    """Every disagreement as a row of a JSONL, CSV or Parquet table; returns the rows written."""
+    import pandas as pd
+
+    from classify.io import write_table
+
+    rows = [{"post_id": d.post_id, "kind": d.kind, "label": d.label, "said_yes": d.said_yes, "said_no": d.said_no,
+             "spans": json.dumps({name: [list(s) for s in spans] for name, spans in d.spans.items()}) if d.spans
+             else None} for d in report.disagreements]
+    columns = ["post_id", "kind", "label", "said_yes", "said_no", "spans"]
+    return write_table(pd.DataFrame(rows, columns=columns), path)

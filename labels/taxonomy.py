@@ -201,6 +201,17 @@ def check_taxonomy(path=None) -> list[TaxonomyProblem]:
     return check_taxonomy_text(_read_text(path)[1], path)
 
 
+def describe_taxonomy(taxonomy: Taxonomy) -> str:
+    """One line for the taxonomy, then one per theme and claim label."""
+    lines = [f"{taxonomy.path}: taxonomy {taxonomy.id} version {taxonomy.version} (sha256 {taxonomy.sha256[:12]})"]
+    for kind, entries in (("theme", taxonomy.themes), ("claim label", taxonomy.claim_labels)):
+        for entry in entries:
+            terms = sum(len(t) for t in entry.seed_terms.values())
+            languages = "/".join(sorted(entry.description)) or "no description"
+            lines.append(f"  {kind:<11} {entry.id:<20} {entry.name} [{languages}; {terms} seed terms]")
+    return "\n".join(lines)
+
+
 def _label(entry: dict) -> Label:
     return Label(
         id=entry["id"],

@@ -26,20 +26,14 @@ def labels():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False), required=False)
 def taxonomy_command(path):
     """Check a taxonomy file (default: the built-in one) and list its themes and claim labels."""
-    from labels.taxonomy import check_taxonomy
+    from labels.taxonomy import check_taxonomy, describe_taxonomy
 
     problems = check_taxonomy(path)
     for problem in problems:
         click.echo(str(problem))
     if problems:
         sys.exit(1)
-    taxonomy = _taxonomy(path)
-    click.echo(f"{taxonomy.path}: taxonomy {taxonomy.id} version {taxonomy.version} (sha256 {taxonomy.sha256[:12]})")
-    for kind, entries in (("theme", taxonomy.themes), ("claim label", taxonomy.claim_labels)):
-        for entry in entries:
-            terms = sum(len(t) for t in entry.seed_terms.values())
-            click.echo(f"  {kind:<11} {entry.id:<20} {entry.name} "
-                       f"[{'/'.join(sorted(entry.description)) or 'no description'}; {terms} seed terms]")
+    click.echo(describe_taxonomy(_taxonomy(path)))
 
 
 @labels.command("validate")
@@ -114,7 +108,7 @@ def agreement_command(files, taxonomy_path, show, output):
 
     Pass one file per annotator, or one file whose records name their annotator.
     """
-    from labels.agreement import compute_agreement, disagreement_rows, render_agreement
+    from labels.agreement import compute_agreement, render_agreement, write_disagreements
     from labels.annotators import read_annotations
     from labels.validate import require_known_labels
 
@@ -127,12 +121,7 @@ def agreement_command(files, taxonomy_path, show, output):
     report = compute_agreement(groups, taxonomy)
     click.echo(render_agreement(report, show=show))
     if output:
-        import pandas as pd
-
-        from classify.io import write_table
-
-        columns = ["post_id", "kind", "label", "said_yes", "said_no", "spans"]
-        write_table(pd.DataFrame(disagreement_rows(report), columns=columns), output)
+        write_disagreements(report, output)
         click.echo(f"{len(report.disagreements)} disagreements -> {output}")
 
 

@@ -112,8 +112,12 @@ def test_agreement_and_merge_commands(tmp_path):
     assert "theme  security               cohen_kappa          0.500       4    75.0  anna=2 boris=3" in result.output
     assert "1 post(s) with disagreements" in result.output and "p4: theme security: yes boris; no anna" in result.output
     assert (tmp_path / "dis.csv").read_text(encoding="utf-8").startswith("post_id,kind,label")
-    result = runner.invoke(labels, ["agreement", *map(str, paths)])
+    result = runner.invoke(labels, ["agreement", *map(str, paths), "-o", str(tmp_path / "dis.parquet")])
     assert "krippendorff_alpha   0.371" in result.output
+    import pandas as pd
+
+    table = pd.read_parquet(tmp_path / "dis.parquet")
+    assert table["post_id"].tolist() == ["p2", "p4"] and list(table.loc[1, "said_yes"]) == ["boris", "clara"]
     result = runner.invoke(labels, ["merge", *map(str, paths[:2]), "-o", str(tmp_path / "merged.jsonl")])
     assert result.exit_code == 0, result.output
     assert "tie: p4: theme security: yes boris; no anna" in result.output
