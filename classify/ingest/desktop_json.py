@@ -39,6 +39,7 @@ Field notes:
 """
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -68,6 +69,15 @@ _HEAD_SINGLE = re.compile(rb'"type"\s*:\s*"[a-z_]*"\s*,\s*"id"\s*:\s*-?\d+\s*,\s
 _HEAD_ACCOUNT_KEYS = (b'"personal_information"', b'"chats"', b'"left_chats"', b'"profile_pictures"',
                       b'"frequent_contacts"', b'"contacts"')
 _UTC = timezone.utc
+# Pretty-printed exports (Telegram Desktop's own layout, or json.dump(indent=1) of it) put a
+# newline only between tokens, so indentation tells the nesting: chats are list items at
+# 3 spaces, their keys at 4, and a chat's messages array closes with "\n    ]".
+_ACCOUNT_START = b'{\n "about": '
+_CHAT_ITEM = b'\n   {\n    "'
+_CHAT_HEADER = re.compile(rb'\n   \{\n(?:    "name": ("(?:[^"\\\n]|\\.)*"|null),\n)?    "type": ("[^"\\\n]*"|null),\n'
+                          rb'    "id": (-?\d+),\n    "messages": \[')
+_CHAT_MESSAGES_END = b"\n    ]"
+_SCAN_BLOCK = 1 << 20
 
 
 def _backend():
@@ -274,19 +284,117 @@ def _post(msg, channel: str, source: str) -> dict:
     }
 
 
-def _messages_single(reader, backend, meta: dict, chat_filter) -> Iterator[tuple[dict, dict]]:
+def _messages_single(raw, path, backend, meta: dict, chat_filter) -> Iterator[tuple[dict, dict]]:
     if chat_filter is not None and meta.get("type") not in chat_filter:
         return
-    for msg in backend.items(reader, _SINGLE_PREFIX, buf_size=_BUF_SIZE, use_float=True):
-        yield meta, msg
+    reader = _CountingReader(raw)
+    try:
+        for msg in backend.items(reader, _SINGLE_PREFIX, buf_size=_BUF_SIZE, use_float=True):
+            yield meta, msg
+    except ijson.JSONError as error:
+        raise _json_error(path, error, reader) from None
 
 
-def _messages_account(reader, backend, chat_filter) -> Iterator[tuple[dict, dict]]:
-    """Messages of the wanted chats of a full-account export, each with its chat's metadata.
+class _ArrayReader(_CountingReader):
+    """One chat's messages array of a pretty-printed full-account export, from its '[' to its ']'."""
+
+    def __init__(self, raw, start: int):
+        super().__init__(raw)
+        raw.seek(start)
+        self.offset = start
+        self.end: int | None = None
+        self._tail = b""
+
+    def read(self, size: int = -1) -> bytes:
+        if self.end is not None or size == 0:
+            return b""
+        data = self._raw.read(size if size > 0 else _BUF_SIZE)
+        if not data:
+            return data
+        combined = self._tail + data
+        found = combined.find(_CHAT_MESSAGES_END)
+        if found >= 0:
+            data = data[:found + len(_CHAT_MESSAGES_END) - len(self._tail)]
+            self.end = self.offset + len(data)
+        else:
+            self._tail = combined[-(len(_CHAT_MESSAGES_END) - 1):]
+        self.chunk_start, self.chunk = self.offset, data
+        self.offset += len(data)
+        return data
+
+
+def _find(raw, needle: bytes, pos: int) -> int:
+    """Absolute position of ``needle`` at or after ``pos``, -1 when absent (reads in blocks)."""
+    while True:
+        raw.seek(pos)
+        block = raw.read(_SCAN_BLOCK)
+        found = block.find(needle)
+        if found >= 0:
+            return pos + found
+        if len(block) < _SCAN_BLOCK:
+            return -1
+        pos += len(block) - len(needle) + 1
+
+
+def _next_chat(raw, pos: int):
+    while True:
+        at = _find(raw, _CHAT_ITEM, pos)
+        if at < 0:
+            return None
+        raw.seek(at)
+        match = _CHAT_HEADER.match(raw.read(4096))
+        if match:
+            return at, match
+        pos = at + 1
+
+
+def _messages_account_pretty(raw, path, backend, chat_filter) -> Iterator[tuple[dict, dict]]:
+    """Messages of the wanted chats of a pretty-printed full-account export.
+
+    Each chat's messages array is found by its indentation and handed alone to
+    ijson's C parser; the arrays of unwanted chats are skipped unparsed.
+    """
+    size = path.stat().st_size
+    truncated = InputError(path, "truncated JSON (unexpected end of file)", location=f"byte {size}")
+    pos = 0
+    index = -1
+    while (found := _next_chat(raw, pos)) is not None:
+        at, match = found
+        index += 1
+        chat = {"chat_index": index, "name": json.loads(match[1]) if match[1] else None,
+                "type": json.loads(match[2]), "id": int(match[3])}
+        start = at + match.end() - 1
+        raw.seek(start + 1)
+        if raw.read(1) == b"]":
+            pos = start + 2
+            continue
+        if chat_filter is None or chat["type"] in chat_filter:
+            reader = _ArrayReader(raw, start)
+            try:
+                for msg in backend.items(reader, "item", buf_size=_BUF_SIZE, use_float=True):
+                    yield chat, msg
+            except ijson.JSONError as error:
+                raise _json_error(path, error, reader) from None
+            if reader.end is None:
+                raise truncated
+            pos = reader.end
+        else:
+            end = _find(raw, _CHAT_MESSAGES_END, start)
+            if end < 0:
+                raise truncated
+            pos = end + len(_CHAT_MESSAGES_END)
+    raw.seek(max(size - 16, pos))
+    if not raw.read().rstrip().endswith(b"}"):
+        raise truncated
+
+
+def _messages_account(raw, path, backend, chat_filter) -> Iterator[tuple[dict, dict]]:
+    """Messages of the wanted chats of a full-account export in any JSON layout.
 
     ijson's C builder assembles the messages; a small router in front of it follows
     the chat objects, drops the messages of unwanted chats and renames the item
-    prefix of both chat lists to one prefix for the builder.
+    prefix of both chat lists to one prefix for the builder. Every event passes
+    through Python, so this is about half the speed of the pretty-printed path.
     """
     chat: dict = {}
 
@@ -317,9 +425,13 @@ def _messages_account(reader, backend, chat_filter) -> Iterator[tuple[dict, dict
                 elif key in ("name", "type", "id"):
                     chat[key] = event_tuple[2]
 
-    events = backend.parse(reader, buf_size=_BUF_SIZE, use_float=True)
-    for msg in backend.items(route(events), _ROUTED_PREFIX):
-        yield chat, msg
+    reader = _CountingReader(raw)
+    try:
+        events = backend.parse(reader, buf_size=_BUF_SIZE, use_float=True)
+        for msg in backend.items(route(events), _ROUTED_PREFIX):
+            yield chat, msg
+    except ijson.JSONError as error:
+        raise _json_error(path, error, reader) from None
 
 
 def _channel_name(meta: dict, path) -> str:
@@ -347,41 +459,42 @@ def read(path, *, stats: IngestStats, skip_bad: bool = False, chat_types=None, i
     chat_position = 0
     channel = ""
     with open(path, "rb") as raw:
-        reader = _CountingReader(raw)
-        stream = (_messages_single(reader, backend, meta, chat_filter) if layout == "single"
-                  else _messages_account(reader, backend, chat_filter))
-        try:
-            for chat, msg in stream:
-                if chat is not current_chat:
-                    current_chat, chat_position = chat, 0
-                    channel = _channel_name(chat, path)
-                    if "chat_index" in chat:
-                        source_prefix = f"{path}#chat{chat['chat_index']}/"
-                else:
-                    chat_position += 1
-                kind = msg.get("type") if type(msg) is dict else None
-                if kind == "message":
-                    try:
-                        yield _post(msg, channel, f"{source_prefix}{chat_position}")
-                        continue
-                    except _BadMessage as error:
-                        reason = str(error)
-                elif kind == "service":
-                    stats.service_messages += 1
+        if layout == "single":
+            stream = _messages_single(raw, path, backend, meta, chat_filter)
+        elif raw.read(len(_ACCOUNT_START)) == _ACCOUNT_START:
+            stream = _messages_account_pretty(raw, path, backend, chat_filter)
+        else:
+            stream = _messages_account(raw, path, backend, chat_filter)
+        raw.seek(0)
+        for chat, msg in stream:
+            if chat is not current_chat:
+                current_chat, chat_position = chat, 0
+                channel = _channel_name(chat, path)
+                if "chat_index" in chat:
+                    source_prefix = f"{path}#chat{chat['chat_index']}/"
+            else:
+                chat_position += 1
+            kind = msg.get("type") if type(msg) is dict else None
+            if kind == "message":
+                try:
+                    yield _post(msg, channel, f"{source_prefix}{chat_position}")
                     continue
-                elif kind == "unsupported":
-                    stats.skip(_location(channel, chat_position, msg),
-                               "message type not supported by the exporter (no date or text exported)")
-                    continue
-                else:
-                    reason = ("message is not an object" if type(msg) is not dict
-                              else f"unknown message type {kind!r:.40}")
-                location = _location(channel, chat_position, msg)
-                if not skip_bad:
-                    raise InputError(path, reason, location=location)
-                stats.skip(f"{path}: {location}", reason)
-        except ijson.JSONError as error:
-            raise _json_error(path, error, reader) from None
+                except _BadMessage as error:
+                    reason = str(error)
+            elif kind == "service":
+                stats.service_messages += 1
+                continue
+            elif kind == "unsupported":
+                stats.skip(f"{path}: {_location(channel, chat_position, msg)}",
+                           "message type not supported by the exporter (no date or text exported)")
+                continue
+            else:
+                reason = ("message is not an object" if type(msg) is not dict
+                          else f"unknown message type {kind!r:.40}")
+            location = _location(channel, chat_position, msg)
+            if not skip_bad:
+                raise InputError(path, reason, location=location)
+            stats.skip(f"{path}: {location}", reason)
 
 
 def _location(channel: str, position: int, msg) -> str:

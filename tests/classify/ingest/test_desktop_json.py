@@ -313,3 +313,29 @@ def test_pure_python_backend_gives_the_same_posts(monkeypatch, single):
     assert stats.service_messages == single[1].service_messages
     account, _ = read(ACCOUNT)
     assert [p["message_id"] for p in account] == [40, 41, 2]
+
+
+@pytest.mark.parametrize("indent", [None, 1, 2])
+def test_account_export_in_other_json_layouts_gives_the_same_posts(tmp_path, indent):
+    data = json.loads(ACCOUNT.read_text(encoding="utf-8"))
+    data["chats"]["list"].insert(1, {"name": "Пустой канал", "type": "private_channel", "id": 7, "messages": []})
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=indent), encoding="utf-8")
+    expected, expected_stats = read(ACCOUNT, chat_types="all")
+    posts, stats = read(path, chat_types="all")
+    for post in expected:  # the empty chat inserted at position 1 shifts the later chats by one
+        chat, _, position = post["source"].rpartition("#chat")[2].partition("/")
+        post["source"] = f"{path}#chat{int(chat) + (int(chat) >= 1)}/{position}"
+    assert posts == expected
+    assert stats.service_messages == expected_stats.service_messages
+
+
+def test_truncated_account_export_names_the_end_of_the_file(tmp_path):
+    data = ACCOUNT.read_bytes()
+    # inside a skipped chat, inside a read chat, after the last chat
+    for cut in (data.index("Кто идёт".encode()), data.index("Архивная".encode()), len(data) - 5):
+        path = tmp_path / "result.json"
+        path.write_bytes(data[:cut])
+        with pytest.raises(InputError, match="truncated") as info:
+            read(path)
+        assert info.value.location == f"byte {cut}"
