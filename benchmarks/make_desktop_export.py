@@ -9,6 +9,7 @@ the size, and the same seed always gives the same bytes.
 
     python benchmarks/make_desktop_export.py --size-mb 1000 -o /tmp/big/result.json
     python benchmarks/make_desktop_export.py --size-mb 50 --account -o /tmp/acc/result.json
+    python benchmarks/make_desktop_export.py --size-mb 200 --short -o /tmp/short/result.json
 
 ``--account`` writes a full-account export (``chats.list[]`` and ``left_chats.list[]``)
 with the channel plus a few non-channel chats; the summary line printed at the end
@@ -108,12 +109,14 @@ def _sentences(rng: random.Random, lang: str, long: bool) -> list[str]:
     return parts
 
 
-def _text_parts(rng: random.Random, n: int) -> list:
+def _text_parts(rng: random.Random, n: int, short: bool) -> list:
     """Text as Telegram Desktop stores it: plain strings mixed with entity objects."""
     lang = rng.choice(("ru", "en", "ru", "both"))
-    long = rng.random() < 0.25
+    long = not short and rng.random() < 0.25
     sentences = _sentences(rng, "ru" if lang == "both" else lang, long)
-    if lang == "both":
+    if short:
+        sentences = sentences[:1]
+    elif lang == "both":
         sentences += ["\n\n"] + _sentences(rng, "en", long)
     parts: list = []
     if rng.random() < 0.5:
@@ -166,7 +169,8 @@ def _iso_local(unixtime: int) -> str:
     return datetime.fromtimestamp(unixtime + 3 * 3600, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def make_message(rng: random.Random, msg_id: int, unixtime: int, *, channel: str, channel_id: int) -> dict:
+def make_message(rng: random.Random, msg_id: int, unixtime: int, *, channel: str, channel_id: int,
+                 short: bool = False) -> dict:
     """One message dict in Telegram Desktop's field order."""
     if rng.random() < 0.02:
         return {"id": msg_id, "type": "service", "date": _iso_local(unixtime), "date_unixtime": str(unixtime),
@@ -211,7 +215,7 @@ def make_message(rng: random.Random, msg_id: int, unixtime: int, *, channel: str
         msg["media_type"] = "sticker"
         msg["sticker_emoji"] = "🕊"
         media_only = True
-    parts = [] if media_only else _text_parts(rng, msg_id)
+    parts = [] if media_only else _text_parts(rng, msg_id, short)
     msg["text"] = _serialize_text(parts) if parts else ""
     msg["text_entities"] = _text_entities(parts)
     if rng.random() < 0.6:
@@ -236,7 +240,7 @@ class _Writer:
 
 
 def _write_chat(out: _Writer, rng: random.Random, *, name: str, chat_type: str, chat_id: int,
-                indent: str, budget: int, first_unixtime: int) -> tuple[int, int]:
+                indent: str, budget: int, first_unixtime: int, short: bool) -> tuple[int, int]:
     """Write one chat object; returns (messages written, posts that are not service messages)."""
     inner = indent + " "
     out.write(f"{{\n{inner}\"name\": {json.dumps(name, ensure_ascii=False)},\n{inner}\"type\": \"{chat_type}\",\n"
@@ -247,15 +251,18 @@ def _write_chat(out: _Writer, rng: random.Random, *, name: str, chat_type: str, 
     while out.size - start < budget:
         count += 1
         unixtime += rng.randint(60, 5400)
-        msg = make_message(rng, count, unixtime, channel=name, channel_id=chat_id)
+        msg = make_message(rng, count, unixtime, channel=name, channel_id=chat_id, short=short)
         posts += msg["type"] != "service"
         out.write(("," if count > 1 else "") + "\n" + inner + " " + _dumps_indented(msg, inner + " "))
     out.write(f"\n{inner}]\n{indent}}}")
     return count, posts
 
 
-def make_export(path, *, size_mb: float, seed: int = 0, account: bool = False) -> dict:
-    """Write the export to ``path`` (atomically) and return counts: messages, channel posts, bytes."""
+def make_export(path, *, size_mb: float, seed: int = 0, account: bool = False, short: bool = False) -> dict:
+    """Write the export to ``path`` (atomically) and return counts: messages, channel posts, bytes.
+
+    ``short`` keeps every text to one sentence (plus links and hashtags), like news-flash channels.
+    """
     from classify.io import atomic_output
 
     rng = random.Random(seed)
@@ -265,7 +272,7 @@ def make_export(path, *, size_mb: float, seed: int = 0, account: bool = False) -
         if not account:
             messages, posts = _write_chat(out, rng, name=CHANNEL_NAME, chat_type="public_channel",
                                           chat_id=CHANNEL_ID, indent="", budget=budget,
-                                          first_unixtime=START_UNIXTIME)
+                                          first_unixtime=START_UNIXTIME, short=short)
             out.write("\n")
             return {"messages": messages, "channel_posts": posts, "chats": 1, "bytes": out.size}
         out.write('{\n "about": "Here is the data you requested. (benchmark fixture, invented content)",\n'
@@ -280,13 +287,14 @@ def make_export(path, *, size_mb: float, seed: int = 0, account: bool = False) -
             if index:
                 out.write(",\n   ")
             written, chat_posts = _write_chat(out, rng, name=name, chat_type=kind, chat_id=chat_id,
-                                              indent="   ", budget=chat_budget, first_unixtime=START_UNIXTIME)
+                                              indent="   ", budget=chat_budget, first_unixtime=START_UNIXTIME,
+                                              short=short)
             messages += written
             posts += chat_posts if kind.endswith("_channel") else 0
         out.write('\n  ]\n },\n "left_chats": {\n  "about": "Channels you left.",\n  "list": [\n   ')
         written, chat_posts = _write_chat(out, rng, name="Velorian Archive", chat_type="private_channel",
                                           chat_id=5_100_000, indent="   ", budget=small,
-                                          first_unixtime=START_UNIXTIME)
+                                          first_unixtime=START_UNIXTIME, short=short)
         out.write("\n  ]\n }\n}\n")
         return {"messages": messages + written, "channel_posts": posts + chat_posts,
                 "chats": len(chats) + 1, "bytes": out.size}
@@ -298,10 +306,12 @@ def main(argv=None) -> int:
     parser.add_argument("-o", "--output", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--account", action="store_true", help="full-account export with several chats")
+    parser.add_argument("--short", action="store_true", help="one-sentence posts (news-flash style)")
     args = parser.parse_args(argv)
     if args.size_mb <= 0:
         parser.error("--size-mb must be positive")
-    counts = make_export(args.output, size_mb=args.size_mb, seed=args.seed, account=args.account)
+    counts = make_export(args.output, size_mb=args.size_mb, seed=args.seed, account=args.account,
+                         short=args.short)
     print(f"{args.output}: {counts['bytes'] / 2**20:.1f} MiB, {counts['chats']} chats, "
           f"{counts['messages']} messages, {counts['channel_posts']} channel posts")
     return 0
