@@ -1,0 +1,192 @@
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from classify.errors import InputError
+from classify.ingest import IngestStats, detect_format, read_posts
+from classify.ingest import telethon
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DUMP = FIXTURES / "telethon_dump.jsonl"
+UTC = timezone.utc
+
+
+def _read(path, **options):
+    stats = options.pop("stats", None) or IngestStats()
+    return list(telethon.read(path, stats=stats, **options))
+
+
+def _write(tmp_path, name, data) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    return path
+
+
+def test_dump_fields():
+    first, reply, photo, repost, plain = _read(DUMP)
+    assert (first["channel"], first["message_id"]) == ("Северный вестник", 501)
+    assert first["date"] == datetime(2025, 2, 3, 8, 15, tzinfo=UTC)
+    assert first["text"].startswith("**Порт Мурманск** принял")  # markdown kept as written
+    assert first["links"] == ["https://vestnik.example/news/501", "https://vestnik.example/review"]
+    assert first["hashtags"] == ["#Арктика", "#экономика"]
+    assert (first["views"], first["forwards"]) == (15200, 41)
+    assert (first["reactions"], first["reactions_by_emoji"]) == (135, {"👍": 120, "🔥": 15})
+    assert first["source"] == f"{DUMP}:1"
+    assert "id" not in first  # the table builder makes '<channel>/<message_id>'
+    assert reply["date"] == datetime(2025, 2, 3, 9, 40, 12, tzinfo=UTC)  # "Z" suffix
+    assert reply["reply_to_message_id"] == 501
+    assert reply["edited"] == datetime(2025, 2, 3, 10, 0, tzinfo=UTC)
+    assert (photo["text"], photo["has_media"], photo["media_type"]) == ("", True, "photo")
+    assert repost["forwarded_from"] == "Северный вестник"
+    assert repost["source"] == f"{DUMP}:5"  # the blank line 4 is skipped, numbering is by file line
+    assert plain["views"] == 2100 and plain["reactions"] is None
+
+
+def test_telethon_to_dict_json_list():
+    statement, reply = _read(FIXTURES / "telethon_messages.json")
+    assert (statement["channel"], statement["message_id"]) == ("1555666777", 9001)
+    assert statement["text"].startswith("Ministry statement")
+    assert statement["forwarded_from"] == "1444555666"
+    assert statement["reactions_by_emoji"] == {"👍": 30, "custom:5368324170671202286": 4}
+    assert statement["reactions"] == 34
+    assert (statement["has_media"], statement["media_type"]) == (True, "photo")
+    assert statement["source"].endswith("telethon_messages.json#0")
+    assert reply["reply_to_message_id"] == 9001 and reply["has_media"] is False
+
+
+def test_plain_tables_keep_their_ids():
+    csv_posts = _read(FIXTURES / "plain_posts.csv")
+    assert [p["id"] for p in csv_posts] == ["a-1", "a-2", "a-3"]
+    assert csv_posts[1]["text"] == ("The delegation visited Svalbard to discuss fisheries and scientific cooperation."
+                                    "\n\nTalks will continue in April.")
+    assert [p["channel"] for p in csv_posts] == ["press", "press", "digest"]
+    assert [p["source"].rsplit(":", 1)[1] for p in csv_posts] == ["2", "3", "6"]
+    jsonl_posts = _read(FIXTURES / "plain_posts.jsonl")
+    assert [p["id"] for p in jsonl_posts] == ["q17", "18"]
+    assert jsonl_posts[0]["channel"] == "plain_posts"  # file name when the table has no channel
+
+
+def test_layout_detection():
+    assert detect_format(DUMP) == "telethon"
+    assert detect_format(FIXTURES / "telethon_messages.json") == "telethon"
+    assert detect_format(FIXTURES / "plain_posts.csv") == "table"
+    assert detect_format(FIXTURES / "plain_posts.jsonl") == "table"
+
+
+def test_forced_table_layout_keeps_message_ids_out_of_the_id(tmp_path):
+    path = _write(tmp_path, "t.jsonl", '{"id": "x1", "message_id": 5, "text": "Talks in Oslo on fisheries quotas."}\n')
+    [post] = _read(path, layout="table")
+    assert post["id"] == "x1" and post["message_id"] is None
+
+
+def test_tsv_is_read_with_tabs(tmp_path):
+    path = _write(tmp_path, "posts.tsv", "id\ttext\n1\tГуманитарный конвой прибыл в город, распределение помощи начнётся завтра.\n")
+    [post] = _read(path)
+    assert post["id"] == "1" and post["text"].startswith("Гуманитарный конвой")
+
+
+# --- bad input ---------------------------------------------------------------
+
+def test_truncated_last_line_names_the_line(tmp_path):
+    path = _write(tmp_path, "cut.jsonl", DUMP.read_text(encoding="utf-8").split("\n")[0] + "\n"
+                  + '{"channel": "X", "message_id": 9, "text": "Пере')
+    with pytest.raises(InputError) as error:
+        _read(path)
+    assert str(error.value).startswith(f"{path}: line 2: truncated JSON")
+
+
+def test_invalid_json_line_names_the_line_and_can_be_skipped(tmp_path):
+    lines = DUMP.read_text(encoding="utf-8").split("\n")
+    lines[1] = lines[1].replace('"views": 9100,', '"views": 9100,,')
+    path = _write(tmp_path, "bad.jsonl", "\n".join(lines))
+    with pytest.raises(InputError, match=r"bad\.jsonl: line 2: invalid JSON"):
+        _read(path)
+    stats = IngestStats()
+    posts = _read(path, skip_bad=True, stats=stats)
+    assert [p["message_id"] for p in posts] == [501, 503, 77, 78]
+    assert stats.skipped == [(f"{path}: line 2", stats.skipped[0][1])]
+    assert "1 bad records skipped" in stats.summary()
+
+
+def test_cp1251_bytes_are_an_error_with_line_and_byte_offset(tmp_path):
+    first = '{"id": 1, "text": "Talks in Oslo."}\n'
+    path = _write(tmp_path, "cp1251.jsonl", first.encode() + '{"id": 2, "text": "Переговоры"}\n'.encode("cp1251"))
+    with pytest.raises(InputError) as error:
+        _read(path, skip_bad=True)  # an encoding problem is the whole file's: never skipped
+    message = str(error.value)
+    assert f"{path}: line 2, byte {len(first) + 19}" in message and "not UTF-8" in message
+
+
+def test_cp1251_csv_is_an_error_with_line_and_byte_offset(tmp_path):
+    path = _write(tmp_path, "cp1251.csv", b"id,text\n" + "1,Переговоры в Осло\n".encode("cp1251"))
+    with pytest.raises(InputError, match=r"cp1251\.csv: line 2, byte 10: not UTF-8"):
+        _read(path)
+
+
+def test_csv_without_text_column_names_the_columns_found(tmp_path):
+    path = _write(tmp_path, "notext.csv", "id,body,channel\n1,Переговоры,press\n")
+    with pytest.raises(InputError) as error:
+        _read(path)
+    assert "no 'text' column (columns found: id, body, channel)" in str(error.value)
+
+
+def test_csv_row_with_wrong_field_count(tmp_path):
+    path = _write(tmp_path, "short.csv", "id,text,channel\n1,Переговоры в Осло,press\n2\n")
+    with pytest.raises(InputError, match=r"short\.csv: line 3: 1 fields where the header has 3"):
+        _read(path)
+    assert [p["id"] for p in _read(path, skip_bad=True)] == ["1"]
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n  \n"])
+def test_empty_files_are_errors(tmp_path, content):
+    path = _write(tmp_path, "empty.jsonl", content)
+    with pytest.raises(InputError, match="empty file"):
+        _read(path)
+
+
+def test_empty_csv_and_json_list(tmp_path):
+    with pytest.raises(InputError, match="empty file"):
+        _read(_write(tmp_path, "header_only.csv", "id,text\n"))
+    with pytest.raises(InputError, match="empty file"):
+        _read(_write(tmp_path, "none.json", "[]"))
+
+
+def test_record_without_text(tmp_path):
+    path = _write(tmp_path, "notext.jsonl", '{"id": 1, "text": "Talks in Oslo."}\n{"id": 2, "body": "x"}\n')
+    with pytest.raises(InputError, match=r"line 2: no 'text' field \(fields: id, body\)"):
+        _read(path)
+    assert len(_read(path, skip_bad=True)) == 1
+
+
+@pytest.mark.parametrize("field, value, problem", [
+    ("date", '"yesterday"', "date is not a date"),
+    ("views", '"many"', "views is not an integer"),
+    ("message_id", "1.5", "message_id is not an integer"),
+    ("text", "42", "text is not a string"),
+    ("reactions", '"lots"', "reactions not understood"),
+])
+def test_bad_values_name_the_line(tmp_path, field, value, problem):
+    record = {"channel": '"c"', "message_id": "1", "date": '"2025-01-01T00:00:00+00:00"', "text": '"Переговоры"'}
+    record[field] = value
+    path = _write(tmp_path, "bad.jsonl", "{" + ", ".join(f'"{k}": {v}' for k, v in record.items()) + "}\n")
+    with pytest.raises(InputError, match=rf"bad\.jsonl: line 1: {problem}"):
+        _read(path)
+
+
+def test_json_list_errors(tmp_path):
+    truncated = _write(tmp_path, "cut.json", '[{"id": 1, "text": "Talks in Oslo."}, {"id": 2, "te')
+    with pytest.raises(InputError, match=r"cut\.json: byte \d+ or before: truncated JSON"):
+        _read(truncated)
+    not_object = _write(tmp_path, "list.json", '[{"id": 1, "text": "Talks in Oslo."}, "just a string"]')
+    with pytest.raises(InputError, match=r"list\.json: record 1: expected an object"):
+        _read(not_object)
+
+
+def test_table_builder_ids_and_duplicates_for_a_dump():
+    posts = read_posts(DUMP)
+    assert posts["id"].tolist() == ["Северный вестник/501", "Северный вестник/502", "Северный вестник/503",
+                                    "Деловая сводка/77", "Деловая сводка/78"]
+    # the repost differs only by markdown: the same normalised text
+    assert posts["duplicate_of"].tolist()[3] == "Северный вестник/501"
+    assert posts["lang"].tolist() == ["ru", "en", "other", "ru", "ru"]
