@@ -82,11 +82,20 @@ def _first_record(path: Path, head: bytes):
 
 
 def sniff(path: Path, head: bytes) -> bool:
-    """A JSONL / JSON-list / CSV file whose records have a ``text`` (or Telethon ``message``) field."""
-    if path.is_dir() or path.suffix.lower() not in _JSON_SUFFIXES + _TABLE_SUFFIXES:
+    """A JSONL or CSV/TSV file (by extension: the reader then explains what is wrong with it),
+    or a ``.json`` file holding a list of records or one record per line."""
+    if path.is_dir():
         return False
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson") + _TABLE_SUFFIXES:
+        return True
+    if suffix != ".json":
+        return False
+    start = head.removeprefix(_BOM).lstrip()
+    if start.startswith(b"["):
+        return True
     record = _first_record(path, head)
-    return record is not None and "messages" not in record and any(col in record for col in _TEXT_COLUMNS)
+    return record is not None and "messages" not in record
 
 
 def detect_layout(path: Path, head: bytes) -> str:

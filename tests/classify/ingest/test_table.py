@@ -1,0 +1,191 @@
+import json
+import random
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from classify.errors import InputError
+from classify.ingest import (POST_COLUMNS, IngestStats, detect_format, iter_posts, post_chunks, read_posts,
+                             write_posts)
+from classify.ingest.table import _SeenTexts
+
+ROOT = Path(__file__).resolve().parents[3]
+SAMPLE = ROOT / "examples" / "sample_export" / "result.json"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_sample_export_is_complete_and_typed():
+    stats = IngestStats()
+    posts = read_posts(SAMPLE, stats=stats)
+    assert list(posts.columns) == list(POST_COLUMNS)
+    assert {name: str(dtype) for name, dtype in posts.dtypes.items()} == {
+        name: dtype for name, (dtype, _) in POST_COLUMNS.items()}
+    assert len(posts) == 31 and stats.posts == 31
+    assert stats.service_messages == 2
+    assert posts["id"].is_unique
+    assert (posts["id"] == posts["channel"] + "/" + posts["message_id"].astype(str)).all()
+    assert set(posts["lang"]) == {"ru", "en", "other"}
+    assert posts.loc[posts["text"] == "", "lang"].tolist() == ["other"]  # the media-only post
+    assert stats.summary() == "31 posts, 1 duplicates flagged, 2 service messages ignored"
+
+
+def test_bilingual_pairs_get_their_languages():
+    posts = read_posts(SAMPLE).set_index("message_id")
+    assert posts.loc[3, "lang"] == "ru" and posts.loc[4, "lang"] == "en"
+    assert posts.loc[12, "lang"] == "ru" and posts.loc[13, "lang"] == "en"
+
+
+def test_duplicate_is_flagged_not_dropped():
+    posts = read_posts(SAMPLE)
+    flagged = posts[posts["duplicate_of"].notna()]
+    assert len(flagged) == 1
+    original = posts[posts["id"] == flagged["duplicate_of"].iloc[0]]
+    assert original["text"].iloc[0] == flagged["text"].iloc[0]
+    assert original.index[0] < flagged.index[0]
+    assert len(read_posts(SAMPLE, drop_duplicates=True)) == 30
+
+
+def test_duplicates_are_found_across_inputs_and_formats():
+    posts = read_posts([FIXTURES / "plain_posts.csv", FIXTURES / "plain_posts.jsonl", FIXTURES / "telethon_dump.jsonl"])
+    by_id = posts.set_index("id")["duplicate_of"]
+    assert by_id["a-3"] == "a-1"  # same text but for the final punctuation
+    assert by_id["Деловая сводка/77"] == "Северный вестник/501"
+    assert by_id.notna().sum() == 2
+
+
+def test_iter_posts_streams_complete_dicts():
+    stream = iter_posts(SAMPLE)
+    first = next(stream)
+    assert set(first) == set(POST_COLUMNS)
+    assert first["id"] == "МИД Борелии | Borelia MFA/3"
+    assert sum(1 for _ in stream) == 30
+
+
+def test_post_chunks_match_read_posts():
+    chunks = list(post_chunks(SAMPLE, chunk_size=7))
+    assert [len(chunk) for chunk in chunks] == [7, 7, 7, 7, 3]
+    whole = pd.concat(chunks, ignore_index=True)
+    pd.testing.assert_frame_equal(whole, read_posts(SAMPLE))
+
+
+def test_inputs_folders_and_globs(tmp_path):
+    export = tmp_path / "export"
+    export.mkdir()
+    shutil.copy(SAMPLE, export / "result.json")
+    assert len(read_posts(export)) == 31  # folder with result.json
+    dumps = tmp_path / "dumps"
+    dumps.mkdir()
+    for name in ("plain_posts.csv", "plain_posts.jsonl"):
+        shutil.copy(FIXTURES / name, dumps / name)
+    assert len(read_posts(dumps)) == 5  # a folder of input files
+    assert len(read_posts(str(dumps / "*.jsonl"))) == 2
+    with pytest.raises(InputError, match="no files match"):
+        read_posts(str(tmp_path / "*.parquet"))
+    with pytest.raises(InputError, match="no such file or folder"):
+        read_posts(tmp_path / "missing.json")
+    (tmp_path / "void").mkdir()
+    with pytest.raises(InputError, match="empty folder"):
+        read_posts(tmp_path / "void")
+
+
+def test_format_detection_and_forcing(tmp_path):
+    assert detect_format(SAMPLE) == "desktop-json"
+    assert detect_format(FIXTURES / "desktop_html") == "desktop-html"
+    unknown = tmp_path / "data.bin"
+    unknown.write_bytes(b"\x00\x01\x02")
+    with pytest.raises(InputError, match="cannot tell the input format"):
+        detect_format(unknown)
+    with pytest.raises(ValueError, match="unknown format 'pdf'"):
+        read_posts(SAMPLE, format="pdf")
+    # a .txt dump forced to the table reader
+    dump = tmp_path / "dump.txt"
+    dump.write_text('{"id": "n1", "text": "Переговоры в Осло продолжатся в понедельник."}\n', encoding="utf-8")
+    assert detect_format(dump) == "web-preview"
+    assert read_posts(dump, format="table")["id"].tolist() == ["n1"]
+
+
+def test_html_export_folder_and_its_pages_are_read_once():
+    folder = FIXTURES / "desktop_html"
+    by_folder = read_posts(folder)
+    by_pages = read_posts(str(folder / "messages*.html"))
+    assert len(by_folder) > 0
+    pd.testing.assert_frame_equal(by_folder, by_pages)
+
+
+def test_channel_option_reaches_the_readers_that_take_it():
+    posts = read_posts([FIXTURES / "web_preview_ministry.txt", SAMPLE], channel="borelia")
+    assert posts["channel"].iloc[0] == "borelia"
+    assert posts["channel"].iloc[-1] == "МИД Борелии | Borelia MFA"
+
+
+def test_chat_types_are_checked():
+    with pytest.raises(ValueError, match="chat_types"):
+        read_posts(SAMPLE, chat_types="groups")
+
+
+def test_ids_without_message_ids_are_hashes_of_channel_and_text(tmp_path):
+    path = tmp_path / "posts.jsonl"
+    path.write_text('{"text": "Talks in Oslo continue."}\n{"text": "talks in oslo continue"}\n'
+                    '{"text": "Talks in Oslo continue.", "channel": "other"}\n', encoding="utf-8")
+    posts = read_posts(path)
+    first, again, elsewhere = posts["id"].tolist()
+    assert first.startswith("sha1:") and len(first) == 45
+    assert again == first + ":2" and posts["duplicate_of"].iloc[1] == first
+    assert elsewhere != first and posts["duplicate_of"].iloc[2] == first
+
+
+def test_skipped_records_are_counted(tmp_path):
+    path = tmp_path / "posts.jsonl"
+    path.write_text('{"id": 1, "text": "Talks in Oslo."}\n{"id": 2, "text": \n', encoding="utf-8")
+    stats = IngestStats()
+    assert len(read_posts(path, skip_bad=True, stats=stats)) == 1
+    assert stats.summary() == "1 posts, 0 duplicates flagged, 0 service messages ignored, 1 bad records skipped"
+
+
+def test_seen_texts_agree_with_a_dictionary_over_many_chunks():
+    rng = random.Random(7)
+    keys = [rng.choice([0, *range(1, 400)]) * 2654435761 % (1 << 64) for _ in range(5000)]
+    seen, expected, first_ref = _SeenTexts(), [], {}
+    for ref, key in enumerate(keys):
+        expected.append(-1 if key == 0 or key not in first_ref else first_ref[key])
+        if key:
+            first_ref.setdefault(key, ref)
+    got = []
+    for start in range(0, len(keys), 333):
+        chunk = np.array(keys[start:start + 333], dtype=np.uint64)
+        got.extend(seen.first_refs(chunk, np.arange(start, start + len(chunk), dtype=np.int64)).tolist())
+    assert got == expected
+    assert len(seen._runs) < 8  # runs are merged as they grow
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "jsonl", "csv"])
+def test_write_posts_round_trip(tmp_path, suffix):
+    out = tmp_path / f"posts.{suffix}"
+    # chunks of 2: the first chunk has no reactions, no forwards, no media: all-null columns
+    rows = write_posts(SAMPLE, out, chunk_size=2)
+    assert rows == 31
+    expected = read_posts(SAMPLE)
+    if suffix == "parquet":
+        back = pd.read_parquet(out)
+        assert back["id"].tolist() == expected["id"].tolist()
+        assert back["date"].tolist() == expected["date"].tolist()
+        reactions = back.loc[0, "reactions_by_emoji"]
+        assert dict(reactions) == expected.loc[0, "reactions_by_emoji"]
+        assert list(back.loc[0, "hashtags"]) == expected.loc[0, "hashtags"]
+    elif suffix == "jsonl":
+        records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        assert [r["id"] for r in records] == expected["id"].tolist()
+        assert records[0]["reactions_by_emoji"] == expected.loc[0, "reactions_by_emoji"]
+        assert records[0]["date"] == "2025-01-11T13:37:00+00:00"
+    else:
+        back = pd.read_csv(out)
+        assert back["text"].fillna("").tolist() == expected["text"].tolist()
+
+
+def test_write_posts_drop_duplicates_and_bad_output_name(tmp_path):
+    assert write_posts(SAMPLE, tmp_path / "posts.jsonl", drop_duplicates=True) == 30
+    with pytest.raises(InputError, match="output format"):
+        write_posts(SAMPLE, tmp_path / "posts.xlsx")
