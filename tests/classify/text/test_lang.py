@@ -1,0 +1,88 @@
+import socket
+
+import pytest
+
+from classify.text import lang
+from classify.text.lang import clean_for_lid, detect_language, detect_languages
+
+RUSSIAN = [
+    "Министр иностранных дел провёл переговоры с коллегой из Индии о поставках удобрений.",
+    "Заседание Совета Безопасности ООН перенесено на следующую неделю по просьбе делегаций.",
+    "Историк нашёл в архиве письма полярников экспедиции 1937 года",
+]
+ENGLISH = [
+    "The Foreign Minister held talks with his Indian counterpart on fertiliser supplies.",
+    "The UN Security Council meeting was postponed until next week at the request of delegations.",
+    "Historians found letters written by members of a 1937 polar expedition in the archive.",
+]
+
+
+def test_russian_and_english():
+    assert detect_languages(RUSSIAN + ENGLISH) == ["ru"] * 3 + ["en"] * 3
+
+
+@pytest.mark.parametrize("text", [
+    "Міністр закордонних справ провів переговори з колегою з Індії щодо постачання добрив.",  # Ukrainian
+    "Der Außenminister führte Gespräche mit seinem indischen Amtskollegen über Düngemittel.",  # German
+    "Министърът на външните работи проведе разговори с колегата си от Индия за доставките на торове.",  # Bulgarian
+])
+def test_other_languages_are_other(text):
+    assert detect_language(text) == "other"
+
+
+@pytest.mark.parametrize("text", [None, "", "👍🔥", "Да!", "https://mfa.example/ru/press/1", "12:00 — 14:30", "#Арктика"])
+def test_empty_or_too_short_is_other(text):
+    assert detect_language(text) == "other"
+
+
+def test_markup_links_and_emoji_do_not_decide():
+    text = ("🇷🇺 **Заявление** [министерства](https://mfa.example/en/statement/2025/03) о безопасности "
+            "судоходства в Балтийском море https://mfa.example/en/docs @mfa_press_bot #Balt")
+    assert clean_for_lid(text) == "Заявление министерства о безопасности судоходства в Балтийском море Balt"
+    assert detect_language(text) == "ru"
+    english_with_russian_link = "The Minister met the Indian ambassador today: https://mfa.example/ru/новости/встреча-с-послом"
+    assert detect_language(english_with_russian_link) == "en"
+
+
+def test_cleaned_prefix_is_bounded():
+    cleaned = clean_for_lid("Переговоры в Осло продолжаются. " * 40)
+    assert len(cleaned) <= lang.PREFIX_CHARS and not cleaned.endswith(" ")
+    assert "\n" not in clean_for_lid("Первая строка\nвторая строка")
+
+
+def test_shortcut_agrees_with_the_model():
+    texts = RUSSIAN + ENGLISH + [
+        "Путин и Токаев обсудили работу космодрома Байконур и совместные проекты в ракетной отрасли.",
+        "Курс рубля: доллар подешевел на 40 копеек, евро — на 25 копеек; Мосбиржа сообщила об итогах торгов.",
+        "Apple и Google обновили правила для разработчиков в России — подробности в нашем обзоре.",
+    ]
+    assert detect_languages(texts, shortcut=True) == detect_languages(texts, shortcut=False)
+
+
+def test_identical_texts_are_identified_once(monkeypatch):
+    calls = []
+    real = lang._label
+    monkeypatch.setattr(lang, "_label", lambda *args: calls.append(args) or real(*args))
+    assert detect_languages(ENGLISH[:1] * 5) == ["en"] * 5
+    assert len(calls) == 1
+
+
+def test_model_is_loaded_once_and_offline(monkeypatch):
+    def no_network(*args, **kwargs):
+        raise AssertionError("language identification tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    lang._model.cache_clear()
+    assert detect_languages(ENGLISH) == ["en"] * 3
+    assert lang._model() is lang._model()
+    assert lang._model.cache_info().misses == 1
+
+
+@pytest.mark.shared
+def test_shared_russian_dump_is_russian(shared_data):
+    import json
+
+    with open(shared_data / "telegram_ru_news" / "posts.jsonl", encoding="utf-8") as handle:
+        texts = [json.loads(line)["text"] for line in handle]
+    langs = detect_languages(texts)
+    assert langs.count("ru") / len(langs) > 0.99
