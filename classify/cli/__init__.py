@@ -38,6 +38,9 @@ def _register() -> None:
     from classify.cli.report import report
 
     main.add_command(report)
+    from classify.cli.claims import claims
+
+    main.add_command(claims)
 
 
 _register()

@@ -1,0 +1,31 @@
+"""``classify claims``: commands over the claims of tagged posts."""
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def claims():
+    """Work with the claims found by `classify tag`."""
+
+
+@claims.command()
+@click.argument("tagged", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Groups table (.jsonl, .csv or .parquet).")
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=0.8, show_default=True,
+              help="Character n-gram cosine similarity that joins two claims of one language.")
+@click.option("--cross-threshold", type=click.FloatRange(0.0, 1.0), default=0.5, show_default=True,
+              help="Similarity of names and numbers (two or more, all equal) that joins a claim and its translation.")
+@click.option("--no-cross-lingual", is_flag=True, help="Only group claims of the same language.")
+@click.option("--min-count", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Smallest group reported (1 reports every claim).")
+def cluster(tagged, output, threshold, cross_threshold, no_cross_lingual, min_count):
+    """Group near-identical claims of TAGGED (JSONL from `classify tag`) across posts, channels,
+    languages and time; each group reports first/last seen, count, channels and a representative sentence."""
+    from classify.claim_clusters import ClusterOptions, cluster_tagged_file
+
+    options = ClusterOptions(threshold=threshold, cross_threshold=cross_threshold,
+                             cross_lingual=not no_cross_lingual, min_count=min_count)
+    groups = cluster_tagged_file(tagged, output, options)
+    click.echo(f"{len(groups)} recurring claim group(s) written to {output}")

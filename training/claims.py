@@ -1,0 +1,260 @@
+"""Claim sentence classifier: which sentences of a post carry a check-worthy (or user-defined) claim.
+
+Input is a table of sentences (:data:`SENTENCE_COLUMNS`): the sentence text, its
+language, the post it comes from and its position there. Two stages:
+
+1. a linear model per claim label over word and character n-gram TF-IDF of the
+   sentence, the words of its neighbours and of the whole post, and cues
+   (position, length, digits, quotes, question/exclamation marks, language);
+2. a small logistic regression over the stage-1 scores of the sentence, its
+   neighbours and its post, fitted on *out-of-fold* stage-1 scores (folds by
+   post). Its output is the calibrated probability (a Platt-style calibration
+   that also reads the context), and per-language thresholds are chosen on
+   cross-validated stage-2 probabilities to maximise F1.
+
+>>> import pandas as pd
+>>> X = pd.DataFrame({"text": ["Inflation reached 8.5% in October.", "Subscribe to our channel!"] * 20,
+...                   "lang": "en", "post": [str(i // 2) for i in range(40)], "position": [0, 1] * 20,
+...                   "count": 2})
+>>> y = [["checkworthy"], []] * 20
+>>> model = ClaimSentenceClassifier(cv_folds=2, min_df=1).fit(X, y)
+>>> model.predict(X.head(2))
+[['checkworthy'], []]
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.model_selection import GroupKFold
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["ClaimSentenceClassifier", "SENTENCE_COLUMNS", "check_sentence_frame"]
+
+SENTENCE_COLUMNS = ("text", "lang", "post", "position", "count")
+LANGUAGE_CUES = ("ru", "en")
+_DIGIT = re.compile(r"\d")
+_QUOTE = re.compile(r"[«»\"“”„]")
+THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
+MIN_POSITIVES_FOR_THRESHOLD = 20
+
+
+def check_sentence_frame(X) -> pd.DataFrame:
+    """``X`` as a DataFrame with the sentence columns; raises ValueError naming what is missing."""
+    if not isinstance(X, pd.DataFrame):
+        raise ValueError(f"expected a DataFrame with columns {list(SENTENCE_COLUMNS)}, got {type(X).__name__}")
+    missing = [c for c in SENTENCE_COLUMNS if c not in X.columns]
+    if missing:
+        raise ValueError(f"sentence table lacks column(s) {missing}")
+    return X
+
+
+def _post_codes(frame: pd.DataFrame) -> np.ndarray:
+    """Integer code per row for its post, in order of first appearance."""
+    return pd.factorize(frame["post"].astype(str), sort=False)[0]
+
+
+def _neighbour_matrices(frame: pd.DataFrame) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
+    """Sparse operators: previous sentence, next sentence, and mean over the sentence's post."""
+    n = len(frame)
+    codes = _post_codes(frame)
+    positions = frame["position"].to_numpy(dtype=np.int64)
+    rows = np.arange(n)
+    same_prev = np.zeros(n, dtype=bool)
+    same_prev[1:] = (codes[1:] == codes[:-1]) & (positions[1:] == positions[:-1] + 1)
+    prev_rows = rows[same_prev]
+    prev = sp.csr_matrix((np.ones(len(prev_rows)), (prev_rows, prev_rows - 1)), shape=(n, n))
+    next_rows = prev_rows - 1
+    following = sp.csr_matrix((np.ones(len(next_rows)), (next_rows, next_rows + 1)), shape=(n, n))
+    sizes = np.bincount(codes, minlength=codes.max() + 1 if n else 0)
+    membership = sp.csr_matrix((1.0 / sizes[codes], (rows, codes)), shape=(n, len(sizes)))
+    post_mean = membership @ sp.csr_matrix((np.ones(n), (codes, rows)), shape=(len(sizes), n))
+    return prev, following, post_mean.tocsr()
+
+
+def _cue_features(frame: pd.DataFrame) -> np.ndarray:
+    texts = frame["text"].astype(str).tolist()
+    position = frame["position"].to_numpy(dtype=float)
+    count = np.maximum(frame["count"].to_numpy(dtype=float), 1.0)
+    lang = frame["lang"].astype(str).to_numpy()
+    length = np.array([len(t) for t in texts], dtype=float)
+    columns = [
+        position == 0,
+        (position == count - 1) & (count > 1),
+        position / np.maximum(count - 1, 1),
+        np.minimum(count, 20) / 20,
+        np.minimum(length, 400) / 400,
+        length < 40,
+        [bool(_DIGIT.search(t)) for t in texts],
+        [t.endswith("?") for t in texts],
+        [t.endswith("!") for t in texts],
+        [t.endswith(":") for t in texts],
+        [bool(_QUOTE.search(t)) for t in texts],
+        [t[:1].islower() for t in texts],
+    ] + [lang == code for code in LANGUAGE_CUES]
+    return np.column_stack([np.asarray(c, dtype=float) for c in columns])
+
+
+def _stack_features(scores: np.ndarray, frame: pd.DataFrame, operators) -> np.ndarray:
+    """Stage-2 inputs from one label's stage-1 scores: own, previous, next, post mean/max/min, cues."""
+    prev, following, post_mean = operators
+    codes = _post_codes(frame)
+    post_max = pd.Series(scores).groupby(codes).transform("max").to_numpy()
+    post_min = pd.Series(scores).groupby(codes).transform("min").to_numpy()
+    has_prev = np.asarray(prev.sum(axis=1)).ravel()
+    has_next = np.asarray(following.sum(axis=1)).ravel()
+    cues = _cue_features(frame)
+    return np.column_stack([scores, prev @ scores, following @ scores, has_prev, has_next,
+                            post_mean @ scores, post_max, post_min, cues[:, :3], cues[:, -len(LANGUAGE_CUES):]])
+
+
+class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
+    """Calibrated multi-label claim classifier for sentences in their post context.
+
+    Parameters
+    ----------
+    labels : list of str or None
+        Claim labels to learn (default: every label seen in ``y``, sorted).
+    word_ngram_range, char_ngram_range : tuple
+        n-gram ranges of the word and ``char_wb`` TF-IDF.
+    max_word_features, max_char_features, min_df : int
+        Vocabulary limits.
+    C : float
+        Inverse regularisation of the stage-1 logistic regression.
+    context_weight, post_weight : float
+        Scale of the neighbour-sentence and whole-post word features.
+    cv_folds : int
+        Folds (grouped by post) for the out-of-fold scores that train stage 2 and pick thresholds.
+    """
+
+    def __init__(self, *, labels=None, word_ngram_range=(1, 2), char_ngram_range=(2, 5),
+                 max_word_features=200_000, max_char_features=200_000, min_df=2, C=2.0,
+                 context_weight=0.3, post_weight=0.5, cv_folds=4, max_iter=3000):
+        self.labels = labels
+        self.word_ngram_range = word_ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.max_word_features = max_word_features
+        self.max_char_features = max_char_features
+        self.min_df = min_df
+        self.C = C
+        self.context_weight = context_weight
+        self.post_weight = post_weight
+        self.cv_folds = cv_folds
+        self.max_iter = max_iter
+
+    # ----------------------------------------------------------------- features
+    def _features(self, frame: pd.DataFrame, operators) -> sp.csr_matrix:
+        texts = frame["text"].astype(str).tolist()
+        words = self.word_vectorizer_.transform(texts)
+        chars = self.char_vectorizer_.transform(texts)
+        prev, following, post_mean = operators
+        return sp.hstack([
+            words, chars,
+            (prev @ words) * self.context_weight, (following @ words) * self.context_weight,
+            (post_mean @ words) * self.post_weight,
+            sp.csr_matrix(_cue_features(frame)),
+        ], format="csr")
+
+    def _stage1(self) -> LogisticRegression:
+        return LogisticRegression(C=self.C, max_iter=self.max_iter, class_weight="balanced")
+
+    # ---------------------------------------------------------------------- fit
+    def fit(self, X, y, *, sample_weight=None):
+        """Fit on a sentence table ``X`` and ``y``: one iterable of claim labels per sentence."""
+        frame = check_sentence_frame(X).reset_index(drop=True)
+        label_sets = [set(labels) for labels in y]
+        if len(label_sets) != len(frame):
+            raise ValueError(f"X has {len(frame)} rows but y has {len(label_sets)}")
+        if len(frame) == 0:
+            raise ValueError("no sentences to train on")
+        seen = sorted(set().union(*label_sets))
+        self.labels_ = list(self.labels) if self.labels is not None else seen
+        unknown = sorted(set(seen) - set(self.labels_))
+        if unknown:
+            raise ValueError(f"y has labels outside `labels`: {unknown}")
+        weights = np.ones(len(frame)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        texts = frame["text"].astype(str).tolist()
+        self.word_vectorizer_ = TfidfVectorizer(ngram_range=tuple(self.word_ngram_range), min_df=self.min_df,
+                                                max_features=self.max_word_features, sublinear_tf=True,
+                                                dtype=np.float32).fit(texts)
+        self.char_vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.char_ngram_range),
+                                                min_df=self.min_df, max_features=self.max_char_features,
+                                                sublinear_tf=True, dtype=np.float32).fit(texts)
+        operators = _neighbour_matrices(frame)
+        features = self._features(frame, operators)
+        groups = _post_codes(frame)
+        folds = list(GroupKFold(n_splits=self.cv_folds).split(features, groups=groups))
+        languages = frame["lang"].astype(str).to_numpy()
+        self.stage1_, self.stage2_, self.thresholds_, self.cv_scores_ = {}, {}, {}, {}
+        for label in self.labels_:
+            target = np.array([label in labels for labels in label_sets], dtype=int)
+            if target.min() == target.max():
+                raise ValueError(f"label {label!r} needs positive and negative sentences to train")
+            out_of_fold = np.zeros(len(frame))
+            for train_rows, test_rows in folds:
+                model = self._stage1().fit(features[train_rows], target[train_rows],
+                                           sample_weight=weights[train_rows])
+                out_of_fold[test_rows] = model.decision_function(features[test_rows])
+            self.stage1_[label] = self._stage1().fit(features, target, sample_weight=weights)
+            stacked = _stack_features(out_of_fold, frame, operators)
+            calibrated = np.zeros(len(frame))
+            for train_rows, test_rows in folds:
+                calibrator = LogisticRegression(max_iter=1000).fit(stacked[train_rows], target[train_rows],
+                                                                    sample_weight=weights[train_rows])
+                calibrated[test_rows] = calibrator.predict_proba(stacked[test_rows])[:, 1]
+            self.stage2_[label] = LogisticRegression(max_iter=1000).fit(stacked, target, sample_weight=weights)
+            self.thresholds_[label] = _thresholds_by_language(target, calibrated, languages)
+            self.cv_scores_[label] = calibrated
+        return self
+
+    # ------------------------------------------------------------------ predict
+    def predict_scores(self, X) -> np.ndarray:
+        """Calibrated probability per sentence and label, shape ``(n_sentences, len(labels_))``."""
+        check_is_fitted(self, "stage2_")
+        frame = check_sentence_frame(X).reset_index(drop=True)
+        if len(frame) == 0:
+            return np.zeros((0, len(self.labels_)))
+        operators = _neighbour_matrices(frame)
+        features = self._features(frame, operators)
+        columns = []
+        for label in self.labels_:
+            scores = self.stage1_[label].decision_function(features)
+            columns.append(self.stage2_[label].predict_proba(_stack_features(scores, frame, operators))[:, 1])
+        return np.column_stack(columns)
+
+    def threshold_matrix(self, X) -> np.ndarray:
+        """The decision threshold for each sentence (by its language) and label."""
+        check_is_fitted(self, "thresholds_")
+        languages = check_sentence_frame(X)["lang"].astype(str).to_numpy()
+        return np.column_stack([
+            np.array([self.thresholds_[label].get(lang, self.thresholds_[label]["*"]) for lang in languages],
+                     dtype=float).reshape(len(languages))
+            for label in self.labels_
+        ]) if len(languages) else np.zeros((0, len(self.labels_)))
+
+    def predict(self, X) -> list[list[str]]:
+        """The claim labels of each sentence (an empty list when none passes its threshold)."""
+        scores = self.predict_scores(X)
+        passed = scores >= self.threshold_matrix(X)
+        return [[label for label, hit in zip(self.labels_, row) if hit] for row in passed]
+
+
+def _best_threshold(target: np.ndarray, scores: np.ndarray) -> float:
+    f1s = [f1_score(target, scores >= t, zero_division=0) for t in THRESHOLD_GRID]
+    return float(THRESHOLD_GRID[int(np.argmax(f1s))])
+
+
+def _thresholds_by_language(target: np.ndarray, scores: np.ndarray, languages: np.ndarray) -> dict[str, float]:
+    """F1-maximising threshold per language on cross-validated scores; ``"*"`` for any other language."""
+    thresholds = {"*": _best_threshold(target, scores)}
+    for lang in sorted(set(languages)):
+        rows = languages == lang
+        if target[rows].sum() >= MIN_POSITIVES_FOR_THRESHOLD and (1 - target[rows]).sum() >= MIN_POSITIVES_FOR_THRESHOLD:
+            thresholds[lang] = _best_threshold(target[rows], scores[rows])
+    return thresholds

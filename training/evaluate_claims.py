@@ -1,0 +1,114 @@
+"""Claim metrics: span-level and sentence-level precision, recall and F1, per label and language.
+
+Span level: a gold span is *found* when one predicted span of the same label
+covers at least half of it; a predicted span is *correct* when one gold span
+of the same label covers at least half of it. Precision = correct / predicted,
+recall = found / gold.
+
+Sentence level (how CheckThat! scores check-worthiness): every sentence of the
+post (:func:`classify.text.sentences.split_sentences`) is positive in the gold
+when gold spans cover at least half of it, and predicted positive when
+predicted spans do.
+
+>>> from labels.records import LabeledRecord, Span
+>>> gold = [LabeledRecord(id="1", text="Prices rose 5%. Subscribe!", lang="en", claims=[Span(0, 15)])]
+>>> claim_metrics(gold, {"1": [{"start": 0, "end": 15, "label": "checkworthy"}]})["span"]["all"]["f1"]
+1.0
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from classify.text.sentences import split_sentences
+
+__all__ = ["span_matches", "claim_metrics", "evaluate_claims", "MIN_COVERAGE"]
+
+MIN_COVERAGE = 0.5
+
+
+def _overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
+    return max(0, min(a_end, b_end) - max(a_start, b_start))
+
+
+def _covers_half(spans, start: int, end: int) -> bool:
+    need = (end - start) * MIN_COVERAGE
+    return any(_overlap(s, e, start, end) >= need for s, e in spans)
+
+
+def span_matches(gold: list[tuple[int, int]], predicted: list[tuple[int, int]]) -> tuple[int, int]:
+    """(gold spans found, predicted spans correct) under the half-coverage rule."""
+    found = sum(_covers_half(predicted, s, e) for s, e in gold)
+    correct = sum(_covers_half(gold, s, e) for s, e in predicted)
+    return found, correct
+
+
+def _prf(counts: dict) -> dict:
+    precision = counts["correct"] / counts["predicted"] if counts["predicted"] else 0.0
+    recall = counts["found"] / counts["gold"] if counts["gold"] else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {**counts, "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
+def claim_metrics(records, predictions: dict[str, list[dict]], *, labels: list[str] | None = None) -> dict:
+    """Span- and sentence-level metrics of predicted claims against gold records.
+
+    ``records``: labeled records (those with ``claims is None`` are skipped);
+    ``predictions``: record id -> list of ``{start, end, label}``. Returns
+    ``{"span": {group: metrics}, "sentence": {group: metrics}}`` where group is
+    ``all``, a language, or ``label:<label>``.
+    """
+    span_counts = defaultdict(lambda: {"gold": 0, "predicted": 0, "found": 0, "correct": 0})
+    sentence_counts = defaultdict(lambda: {"gold": 0, "predicted": 0, "found": 0, "correct": 0})
+    for record in records:
+        if record.claims is None:
+            continue
+        predicted_claims = predictions.get(record.id, [])
+        record_labels = {span.label for span in record.claims} | {c["label"] for c in predicted_claims}
+        if labels is not None:
+            record_labels &= set(labels)
+        sentences = split_sentences(record.text, record.lang)
+        groups = ("all", record.lang or "und")
+        for label in sorted(record_labels):
+            gold = [(s.start, s.end) for s in record.claims if s.label == label]
+            predicted = [(c["start"], c["end"]) for c in predicted_claims if c["label"] == label]
+            found, correct = span_matches(gold, predicted)
+            gold_sentences = [_covers_half_union(gold, s.start, s.end) for s in sentences]
+            predicted_sentences = [_covers_half_union(predicted, s.start, s.end) for s in sentences]
+            hits = sum(g and p for g, p in zip(gold_sentences, predicted_sentences))
+            for group in groups + (f"label:{label}",):
+                span_counts[group]["gold"] += len(gold)
+                span_counts[group]["predicted"] += len(predicted)
+                span_counts[group]["found"] += found
+                span_counts[group]["correct"] += correct
+                sentence_counts[group]["gold"] += sum(gold_sentences)
+                sentence_counts[group]["predicted"] += sum(predicted_sentences)
+                sentence_counts[group]["found"] += hits
+                sentence_counts[group]["correct"] += hits
+    return {"span": {k: _prf(v) for k, v in sorted(span_counts.items())},
+            "sentence": {k: _prf(v) for k, v in sorted(sentence_counts.items())}}
+
+
+def _covers_half_union(spans, start: int, end: int) -> bool:
+    """Whether the spans together cover at least half of [start, end)."""
+    covered = sum(_overlap(s, e, start, end) for s, e in _merged(spans))
+    return end > start and covered >= (end - start) * MIN_COVERAGE
+
+
+def _merged(spans):
+    merged = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def evaluate_claims(classifier, records, *, theme_predictor=None) -> dict:
+    """Tag the records' texts with a claim classifier and score the claims against their gold spans."""
+    from classify.claims import find_claims
+
+    labeled = [record for record in records if record.claims is not None]
+    claims = find_claims(classifier, [r.text for r in labeled], [r.lang for r in labeled], theme_predictor)
+    predictions = {record.id: found for record, found in zip(labeled, claims)}
+    return claim_metrics(labeled, predictions, labels=list(classifier.labels_))

@@ -1,0 +1,265 @@
+"""Train the claim sentence classifier from labeled files (config, data preparation, trainer).
+
+Labeled files are the project's JSONL (posts or articles with claim spans) or
+CheckThat! TSV (one sentence per row). Posts are split into sentences with
+:func:`classify.text.sentences.split_sentences`; a sentence carries a claim
+label when a gold span of that label covers at least half of it.
+
+``train_claims(config) -> (estimator, metadata)`` is what ``classify train claims``
+and the default-bundle build call; save the estimator with
+``classify.bundle.save_component(directory, "claims", estimator, metadata=metadata,
+card_section=claims_card_section(metadata))``.
+
+Example config (TOML)::
+
+    seed = 13
+    [[data]]
+    path = "../shared/data/checkworthy/ct24_english_train.tsv"
+    [[data]]
+    path = "../shared/data/themes/telegram_ru_gold.jsonl"
+    weight = 1.0
+    [model]
+    C = 2.0
+"""
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import f1_score, precision_score, recall_score
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from classify.errors import InputError
+from classify.text.sentences import split_sentences
+from labels.records import LabeledRecord, read_labeled
+from labels.taxonomy import load_taxonomy
+from training.claims import ClaimSentenceClassifier
+
+__all__ = ["ClaimDataSource", "ClaimsTrainingConfig", "load_claims_config", "sentence_examples",
+           "read_claim_examples", "train_claims", "claims_card_section", "MIN_COVERAGE"]
+
+MIN_COVERAGE = 0.5
+SENTENCE_KINDS = ("auto", "posts", "sentences")
+
+
+@dataclass
+class ClaimDataSource:
+    """One labeled file. ``kind``: ``posts`` (split into sentences), ``sentences`` (one per record), ``auto`` (.tsv -> sentences)."""
+
+    path: str
+    weight: float = 1.0
+    kind: str = "auto"
+
+    def resolved_kind(self) -> str:
+        if self.kind == "auto":
+            return "sentences" if Path(self.path).suffix.lower() == ".tsv" else "posts"
+        return self.kind
+
+
+@dataclass
+class ClaimsTrainingConfig:
+    data: list[ClaimDataSource] = field(default_factory=list)
+    taxonomy: str | None = None
+    labels: list[str] | None = None
+    model: dict = field(default_factory=dict)
+    seed: int = 13
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict, *, source: str = "config") -> "ClaimsTrainingConfig":
+        known = {"data", "taxonomy", "labels", "model", "seed"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InputError(source, f"unknown config key(s): {', '.join(unknown)}")
+        sources = []
+        for i, entry in enumerate(data.get("data", [])):
+            if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+                raise InputError(source, "every [[data]] entry needs a string 'path'", location=f"data[{i}]")
+            extra = sorted(set(entry) - {"path", "weight", "kind"})
+            if extra:
+                raise InputError(source, f"unknown key(s) {extra}", location=f"data[{i}]")
+            kind = entry.get("kind", "auto")
+            if kind not in SENTENCE_KINDS:
+                raise InputError(source, f"kind must be one of {SENTENCE_KINDS}, not {kind!r}", location=f"data[{i}]")
+            sources.append(ClaimDataSource(path=entry["path"], weight=float(entry.get("weight", 1.0)), kind=kind))
+        model = data.get("model", {})
+        if not isinstance(model, dict):
+            raise InputError(source, "[model] must be a table of ClaimSentenceClassifier parameters")
+        allowed = set(ClaimSentenceClassifier().get_params())
+        bad = sorted(set(model) - allowed)
+        if bad:
+            raise InputError(source, f"unknown [model] parameter(s): {', '.join(bad)} (known: {', '.join(sorted(allowed))})")
+        labels = data.get("labels")
+        return cls(data=sources, taxonomy=data.get("taxonomy"), labels=list(labels) if labels else None,
+                   model=dict(model), seed=int(data.get("seed", 13)))
+
+
+def load_claims_config(path, overrides: dict | None = None) -> ClaimsTrainingConfig:
+    """Read a TOML config; relative data/taxonomy paths are taken relative to the config file."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(path, "not UTF-8") from None
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(path, f"invalid TOML: {error}") from None
+    raw.update(overrides or {})
+    config = ClaimsTrainingConfig.from_dict(raw, source=str(path))
+    base = path.resolve().parent
+    for entry in config.data:
+        if not Path(entry.path).is_absolute():
+            entry.path = str((base / entry.path).resolve())
+    if config.taxonomy and not Path(config.taxonomy).is_absolute():
+        config.taxonomy = str((base / config.taxonomy).resolve())
+    return config
+
+
+def _covered(start: int, end: int, spans) -> set[str]:
+    """Labels of the gold spans that cover at least half of [start, end)."""
+    need = (end - start) * MIN_COVERAGE
+    return {span.label for span in spans if min(end, span.end) - max(start, span.start) >= need}
+
+
+def sentence_examples(records: list[LabeledRecord], *, kind: str = "posts") -> tuple[pd.DataFrame, list[list[str]]]:
+    """Sentence table and claim labels from labeled records (records without claim labels are skipped)."""
+    rows, targets = [], []
+    for record in records:
+        if record.claims is None:
+            continue
+        lang = record.lang or "und"
+        if kind == "sentences":
+            rows.append((" ".join(record.text.split()), lang, record.id, 0, 1))
+            targets.append(sorted(_covered(0, len(record.text), record.claims)))
+            continue
+        sentences = split_sentences(record.text, lang)
+        for position, sentence in enumerate(sentences):
+            rows.append((sentence.clean, lang, record.id, position, len(sentences)))
+            targets.append(sorted(_covered(sentence.start, sentence.end, record.claims)))
+    frame = pd.DataFrame(rows, columns=["text", "lang", "post", "position", "count"])
+    return frame, targets
+
+
+def read_claim_examples(source: ClaimDataSource, *, known_labels: list[str] | None = None):
+    """Sentences, labels and weights of one labeled file; raises InputError on unknown claim labels."""
+    path = Path(source.path)
+    if not path.is_file():
+        raise InputError(path, "labeled file not found")
+    records = read_labeled(path)
+    if known_labels is not None:
+        for record in records:
+            for span in record.claims or []:
+                if span.label not in known_labels:
+                    raise InputError(path, f"unknown claim label {span.label!r} (taxonomy has {known_labels})",
+                                     location=record.source.rsplit(":", 1)[-1].join(["line ", ""]))
+    frame, targets = sentence_examples(records, kind=source.resolved_kind())
+    # Posts keep their ids apart across files so context and CV folds never mix two files.
+    frame["post"] = f"{path.name}#" + frame["post"].astype(str)
+    return frame, targets, np.full(len(frame), source.weight), records
+
+
+def _sha256(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _cv_metrics(model: ClaimSentenceClassifier, frame: pd.DataFrame, targets) -> dict:
+    """Sentence-level precision/recall/F1 per label and language from the cross-validated scores."""
+    languages = frame["lang"].astype(str).to_numpy()
+    metrics = {}
+    for label in model.labels_:
+        truth = np.array([label in t for t in targets], dtype=int)
+        scores = model.cv_scores_[label]
+        per_lang = {}
+        for lang in sorted(set(languages)):
+            rows = languages == lang
+            threshold = model.thresholds_[label].get(lang, model.thresholds_[label]["*"])
+            predicted = scores[rows] >= threshold
+            per_lang[lang] = {
+                "sentences": int(rows.sum()), "positives": int(truth[rows].sum()), "threshold": threshold,
+                "precision": round(float(precision_score(truth[rows], predicted, zero_division=0)), 4),
+                "recall": round(float(recall_score(truth[rows], predicted, zero_division=0)), 4),
+                "f1": round(float(f1_score(truth[rows], predicted, zero_division=0)), 4),
+                "brier": round(float(np.mean((scores[rows] - truth[rows]) ** 2)), 4),
+            }
+        metrics[label] = per_lang
+    return metrics
+
+
+def train_claims(config: ClaimsTrainingConfig):
+    """Fit a :class:`ClaimSentenceClassifier` on the config's data; returns ``(estimator, metadata)``.
+
+    ``metadata`` holds the taxonomy, training data (paths, sha256, sentence counts),
+    the config and cross-validated sentence-level metrics per label and language.
+    """
+    if not config.data:
+        raise InputError("config", "no [[data]] files to train on")
+    taxonomy = load_taxonomy(config.taxonomy)
+    known = taxonomy.claim_label_ids
+    labels = config.labels or None
+    if labels:
+        unknown = [label for label in labels if label not in known]
+        if unknown:
+            raise InputError(taxonomy.path, f"claim label(s) {unknown} are not in the taxonomy ({known})")
+    frames, targets, weights, data_records = [], [], [], []
+    for source in config.data:
+        frame, target, weight, records = read_claim_examples(source, known_labels=known)
+        if frame.empty:
+            raise InputError(source.path, "no record carries claim labels")
+        frames.append(frame)
+        targets += target
+        weights.append(weight)
+        data_records.append({"path": source.path, "sha256": _sha256(source.path), "weight": source.weight,
+                             "records": sum(r.claims is not None for r in records), "sentences": len(frame)})
+    frame = pd.concat(frames, ignore_index=True)
+    if labels is None:
+        labels = [label for label in known if any(label in t for t in targets)]
+    targets = [[label for label in t if label in labels] for t in targets]
+    model = ClaimSentenceClassifier(labels=labels, **config.model)
+    model.fit(frame, targets, sample_weight=np.concatenate(weights))
+    metadata = {
+        "kind": "claims",
+        "estimator": "training.claims.ClaimSentenceClassifier",
+        "backend": "tfidf",
+        "labels": list(model.labels_),
+        "thresholds": model.thresholds_,
+        "taxonomy": taxonomy.to_metadata(),
+        "training_data": data_records,
+        "config": config.to_dict(),
+        "metrics": {"cross_validated_sentences": _cv_metrics(model, frame, targets)},
+    }
+    return model, metadata
+
+
+def claims_card_section(metadata: dict) -> str:
+    """The model-card section of a claims component."""
+    lines = [
+        "## Claims (`claims`)",
+        "",
+        "Sentence classifier for check-worthy claims (`training.claims.ClaimSentenceClassifier`), backend: "
+        f"**{metadata.get('backend', 'tfidf')}** (word + char n-gram TF-IDF of the sentence, its neighbours and its "
+        "post, with a context-stacking calibration stage; torch-free). Labels: "
+        + ", ".join(f"`{label}`" for label in metadata.get("labels", [])) + ".",
+        "",
+        "Training data: " + "; ".join(f"{Path(d['path']).name} ({d['sentences']} sentences, weight {d['weight']})"
+                                      for d in metadata.get("training_data", [])) + ".",
+        "",
+        "| label | lang | threshold | precision | recall | F1 (sentence level, cross-validated by post) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, per_lang in metadata.get("metrics", {}).get("cross_validated_sentences", {}).items():
+        for lang, m in per_lang.items():
+            lines.append(f"| {label} | {lang} | {m['threshold']:.2f} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} |")
+    return "\n".join(lines)
