@@ -10,10 +10,10 @@ so memory stays flat for exports of several gigabytes:
 Options of :func:`read`:
 
 ``chat_types``
-    which chats to read: ``"channels"`` (``public_channel`` and ``private_channel``),
-    ``"all"``, or a collection of Telegram chat types. When not given, a full-account
-    export yields its channels only and a single-chat export yields its one chat,
-    whatever its type (the user chose it). ``include_chats`` is an alias.
+    which chats of a full-account export to read: ``"channels"`` (the default:
+    ``public_channel`` and ``private_channel``), ``"all"``, or a collection of
+    Telegram chat types. ``include_chats`` is an alias. A single-chat export is
+    read whatever its type: the user chose that chat when exporting it.
 
 Field notes:
 
@@ -147,14 +147,12 @@ def _json_error(path, error: Exception, reader: _CountingReader) -> InputError:
     return InputError(path, f"invalid JSON ({first})", location=_error_offset(message, reader))
 
 
-def _chat_filter(chat_types, include_chats, single: bool):
+def _chat_filter(chat_types, include_chats):
     """None (keep every chat) or the set of chat types to keep."""
     if chat_types is not None and include_chats is not None and chat_types != include_chats:
         raise TypeError("give chat_types or its alias include_chats, not both")
     wanted = chat_types if chat_types is not None else include_chats
-    if wanted is None:
-        return None if single else CHANNEL_TYPES
-    if wanted == "channels":
+    if wanted is None or wanted == "channels":
         return CHANNEL_TYPES
     if wanted == "all":
         return None
@@ -284,9 +282,7 @@ def _post(msg, channel: str, source: str) -> dict:
     }
 
 
-def _messages_single(raw, path, backend, meta: dict, chat_filter) -> Iterator[tuple[dict, dict]]:
-    if chat_filter is not None and meta.get("type") not in chat_filter:
-        return
+def _messages_single(raw, path, backend, meta: dict) -> Iterator[tuple[dict, dict]]:
     reader = _CountingReader(raw)
     try:
         for msg in backend.items(reader, _SINGLE_PREFIX, buf_size=_BUF_SIZE, use_float=True):
@@ -453,14 +449,14 @@ def read(path, *, stats: IngestStats, skip_bad: bool = False, chat_types=None, i
         raise InputError(path, "empty file: no JSON content")
     backend = _backend()
     layout, meta = _scan_layout(path, backend)
-    chat_filter = _chat_filter(chat_types, include_chats, single=layout == "single")
+    chat_filter = _chat_filter(chat_types, include_chats)
     source_prefix = f"{path}#"
     current_chat = None
     chat_position = 0
     channel = ""
     with open(path, "rb") as raw:
         if layout == "single":
-            stream = _messages_single(raw, path, backend, meta, chat_filter)
+            stream = _messages_single(raw, path, backend, meta)
         elif raw.read(len(_ACCOUNT_START)) == _ACCOUNT_START:
             stream = _messages_account_pretty(raw, path, backend, chat_filter)
         else:
