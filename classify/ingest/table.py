@@ -29,9 +29,8 @@ from classify.io import TableWriter, arrow_schema, output_format
 from classify.text.lang import detect_languages
 from classify.text.normalize import hash_key, normalized_bytes
 
-DEFAULT_CHUNK_SIZE = 20_000
+DEFAULT_CHUNK_SIZE = 5_000
 CHAT_TYPES = ("channels", "all")
-_DEFAULTS = {"text": "", "links": [], "hashtags": [], "has_media": False}
 _MESSAGE_ID_BITS = 40
 _OTHER_ID = 1 << 62
 
@@ -117,9 +116,13 @@ class _Completer:
         keys = np.empty(len(posts), dtype=np.uint64)
         refs = np.empty(len(posts), dtype=np.int64)
         for index, post in enumerate(posts):
-            for column, default in _DEFAULTS.items():
+            if post.get("text") is None:
+                post["text"] = ""
+            if post.get("has_media") is None:
+                post["has_media"] = False
+            for column in ("links", "hashtags"):
                 if post.get(column) is None:
-                    post[column] = default if type(default) is not list else []
+                    post[column] = []
             canonical = normalized_bytes(post["text"])
             keys[index] = hash_key(canonical)
             channel, message_id = post.get("channel"), post.get("message_id")

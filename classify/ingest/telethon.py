@@ -23,7 +23,6 @@ offset, because the whole file is then in another encoding.
 from __future__ import annotations
 
 import csv
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator

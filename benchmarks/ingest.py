@@ -1,0 +1,211 @@
+"""Ingest speed, memory and language-identification agreement, with baselines, in one run.
+
+Every timed case runs in its own Python process, so peak RSS (``ru_maxrss``) is the
+case's own (it includes ~125 MB of imported libraries and the language model).
+Throughput is printed as wall-clock posts/s and as CPU posts/s (process time:
+steadier on a shared machine); the one-time start-up (imports, model load, about
+a second) is timed apart and printed once.
+
+    python benchmarks/ingest.py                   # shared dump + generated 1 GB Desktop export
+    python benchmarks/ingest.py --size-mb 200     # a smaller generated export
+    python benchmarks/ingest.py --size-mb 0       # shared dump only
+
+Targets: >= 50,000 posts/s for the whole ingest (read + language + duplicates) of
+the shared 22k-post Telethon dump; peak RSS < 300 MB while ingesting a 1 GB Desktop
+export to Parquet. Baselines beside them: parsing the dump's JSON lines and nothing
+else, the readers alone (no builder), and language identification that sends every
+text to fastText (no Russian-letters shortcut).
+
+The generated export (``benchmarks/make_desktop_export.py``) is written to a
+temporary folder and deleted afterwards.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+DUMP = SHARED / "telegram_ru_news" / "posts.jsonl"
+TARGET_POSTS_PER_S = 50_000
+TARGET_PEAK_MB = 300
+
+
+# --- cases, each run in a child process --------------------------------------
+
+def _texts(path: Path) -> list[str]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line)["text"] for line in handle]
+
+
+def _parse_only(path: Path, out) -> int:
+    import orjson
+
+    with open(path, "rb") as handle:
+        return len([orjson.loads(line) for line in handle])
+
+
+def _reader_only(path: Path, out) -> int:
+    from classify.ingest import IngestStats
+    from classify.ingest.detect import detect_format, read_options, reader
+
+    name = detect_format(path)
+    return sum(1 for _ in reader(name).read(path, stats=IngestStats(), **read_options(name, {"chat_types": "channels"})))
+
+
+def _read_posts(path: Path, out) -> int:
+    from classify.ingest import read_posts
+
+    return len(read_posts(path))
+
+
+def _write_posts(path: Path, out) -> int:
+    from classify.ingest import write_posts
+
+    return write_posts(path, out)
+
+
+def _lang(shortcut: bool):
+    def run(texts: list[str], out) -> int:
+        from classify.text.lang import detect_languages
+
+        detect_languages(texts, shortcut=shortcut)
+        return len(texts)
+    return run
+
+
+# name -> (prepare the input outside the timing, timed run)
+CASES = {
+    "parse-only": (None, _parse_only),
+    "reader-only": (None, _reader_only),
+    "read_posts": (None, _read_posts),
+    "write_posts": (None, _write_posts),
+    "lang": (_texts, _lang(True)),
+    "lang-model-only": (_texts, _lang(False)),
+}
+
+
+def _child(name: str, path: str, out: str | None) -> None:
+    sys.path.insert(0, str(ROOT))
+    prepare, run = CASES[name]
+    startup = time.perf_counter()
+    if name != "parse-only":  # imports and the model load happen once per process, not per post
+        import classify.ingest.desktop_json, classify.ingest.telethon, classify.ingest.table  # noqa: F401,E401
+        from classify.text.lang import _model
+        _model()
+    startup = time.perf_counter() - startup
+    data = prepare(Path(path)) if prepare else Path(path)
+    wall, cpu = time.perf_counter(), time.process_time()
+    posts = run(data, Path(out) if out else None)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"posts": posts, "wall": wall, "cpu": cpu, "peak_mb": peak_mb, "startup": startup}))
+
+
+def run_case(name: str, path: Path, out: Path | None = None) -> dict:
+    command = [sys.executable, __file__, "--child", name, str(path)] + ([str(out)] if out else [])
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"case {name} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _row(label: str, result: dict, note: str = "") -> str:
+    wall = result["posts"] / result["wall"] if result["wall"] else float("inf")
+    cpu = result["posts"] / result["cpu"] if result["cpu"] else float("inf")
+    return (f"  {label:<44} {result['posts']:>9,} posts  {wall:>9,.0f}/s wall  {cpu:>9,.0f}/s cpu  "
+            f"peak {result['peak_mb']:>6,.0f} MB  {note}")
+
+
+# --- language agreement ---------------------------------------------------------
+
+def lang_agreement() -> None:
+    sys.path.insert(0, str(ROOT))
+    import csv
+
+    from classify.text.lang import detect_languages
+
+    sets = {"telegram_ru_news (22k posts)": _texts(DUMP)}
+    articles = [json.loads(line) for line in open(SHARED / "themes" / "news_articles_gold.jsonl", encoding="utf-8")]
+    sets["news_articles_gold (en+ru)"] = [a["text"] for a in articles]
+    sets["euvsdisinfo claims (en)"] = _texts(SHARED / "themes" / "euvsdisinfo_claims_en.jsonl")
+    with open(SHARED / "checkworthy" / "ct24_english_dev.tsv", encoding="utf-8") as handle:
+        sets["CheckThat! 2024 dev (en)"] = [row["Text"] for row in csv.DictReader(handle, delimiter="\t")]
+    print("\nLanguage identification: production setting (200 chars + Russian shortcut) vs fastText on the full text")
+    for name, texts in sets.items():
+        full = detect_languages(texts, max_chars=1_000_000, shortcut=False)
+        used = detect_languages(texts)
+        model_200 = detect_languages(texts, shortcut=False)
+        agree = sum(a == b for a, b in zip(used, full)) / len(texts)
+        agree_200 = sum(a == b for a, b in zip(model_200, full)) / len(texts)
+        shares = {lang: round(used.count(lang) / len(used), 4) for lang in ("ru", "en", "other")}
+        line = f"  {name:<32} agreement {agree:.4f} (model on 200 chars alone: {agree_200:.4f})  shares {shares}"
+        if name.startswith("news_articles"):
+            truth = [a["lang"] for a in articles]
+            line += f"  vs dataset language: {sum(a == b for a, b in zip(used, truth)) / len(truth):.4f}"
+        print(line)
+
+
+# --- main --------------------------------------------------------------------
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size-mb", type=float, default=1000, help="size of the generated export (0: skip it)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated export (printed path)")
+    args = parser.parse_args(argv)
+    if not DUMP.is_file():
+        print(f"shared dump missing: {DUMP}", file=sys.stderr)
+        return 1
+    work = Path(tempfile.mkdtemp(prefix="ingest-bench-"))
+    try:
+        print(f"(a) shared Telethon dump {DUMP.name} ({DUMP.stat().st_size / 2**20:.1f} MiB)")
+        print("    baselines:")
+        print(_row("parse JSON lines only (orjson)", run_case("parse-only", DUMP)))
+        reader_only = run_case("reader-only", DUMP)
+        print(_row("Telethon reader only (no lang, no duplicates)", reader_only))
+        print(_row("lang: every text through fastText", run_case("lang-model-only", DUMP)))
+        print(_row("lang: with the Russian shortcut", run_case("lang", DUMP)))
+        print("    ingest:")
+        for name in ("read_posts", "write_posts"):
+            result = run_case(name, DUMP, work / "dump.parquet" if name == "write_posts" else None)
+            speed = result["posts"] / result["wall"]
+            verdict = "meets" if speed >= TARGET_POSTS_PER_S else "MISSES"
+            label = "read_posts -> DataFrame" if name == "read_posts" else "write_posts -> Parquet (classify ingest)"
+            print(_row(label, result, f"target >= {TARGET_POSTS_PER_S:,}/s wall: {verdict}"))
+        if args.size_mb > 0:
+            export = work / "export" / "result.json"
+            subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_desktop_export.py"),
+                            "--size-mb", str(args.size_mb), "-o", str(export)], check=True, cwd=ROOT,
+                           stdout=subprocess.DEVNULL)
+            size = export.stat().st_size / 2**20
+            print(f"\n(b) generated Telegram Desktop export ({size:,.0f} MiB)")
+            print("    baseline:")
+            print(_row("Desktop JSON reader only (no builder)", run_case("reader-only", export)))
+            print("    ingest:")
+            result = run_case("write_posts", export, work / "export.parquet")
+            verdict = "meets" if result["peak_mb"] < TARGET_PEAK_MB else "MISSES"
+            print(_row("write_posts -> Parquet (classify ingest)", result,
+                       f"target peak < {TARGET_PEAK_MB} MB: {verdict}"))
+            if args.keep:
+                kept = Path(tempfile.gettempdir()) / "ingest-bench-export.json"
+                shutil.move(export, kept)
+                print(f"    kept {kept}")
+        print(f"\n  start-up once per process (imports + language model): {reader_only['startup']:.2f} s")
+        lang_agreement()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        _child(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
+    else:
+        sys.exit(main())
