@@ -15,8 +15,9 @@ from classify.ingest.table import CHAT_TYPES
               help="Read every input with this reader instead of detecting each input's format.")
 @click.option("--skip-bad", is_flag=True, help="Skip malformed records (listed in the summary) instead of failing.")
 @click.option("--drop-duplicates", is_flag=True, help="Leave out posts whose normalised text was seen before.")
-@click.option("--chats", type=click.Choice(CHAT_TYPES), default="channels", show_default=True,
-              help="Chats of a full-account export to read.")
+@click.option("--chats", type=click.Choice(CHAT_TYPES), default=None,
+              help="Chats of a Desktop export to read. Default: the channels of a full-account export, "
+                   "or the one chat of a single-chat export whatever its type.")
 @click.option("--channel", default=None,
               help="Channel name for inputs that carry none (web-preview text, plain tables); default: file name.")
 def ingest(inputs, output, format_, skip_bad, drop_duplicates, chats, channel):

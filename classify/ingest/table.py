@@ -148,8 +148,8 @@ class _Completer:
 
 
 def _post_batches(paths, *, format, skip_bad, stats, chat_types, channel, batch_size) -> Iterator[list[dict]]:
-    if chat_types not in CHAT_TYPES:
-        raise ValueError(f"chat_types must be one of {CHAT_TYPES}, not {chat_types!r}")
+    if chat_types is not None and chat_types not in CHAT_TYPES:
+        raise ValueError(f"chat_types must be one of {CHAT_TYPES} or None, not {chat_types!r}")
     stats = stats if stats is not None else IngestStats()
     completer = _Completer(stats)
     for path, name in expand_inputs(paths, format):
@@ -160,12 +160,14 @@ def _post_batches(paths, *, format, skip_bad, stats, chat_types, channel, batch_
 
 
 def iter_posts(paths, *, format: str | None = None, skip_bad: bool = False, stats: IngestStats | None = None,
-               chat_types: str = "channels", channel: str | None = None) -> Iterator[dict]:
+               chat_types: str | None = None, channel: str | None = None) -> Iterator[dict]:
     """Stream posts from files, export folders or glob patterns, each completed to the full schema.
 
     ``format`` forces a reader (``desktop-json``, ``desktop-html``, ``web-preview``,
     ``telethon``, ``table``); by default each input's format is detected.
-    ``chat_types="all"`` reads every chat of a full-account export, not only channels.
+    ``chat_types``: by default a full-account export gives its channels and a single-chat
+    export its one chat, whatever its type; ``"all"`` reads every chat, ``"channels"``
+    only channels.
     ``channel`` names the channel of inputs that do not say it (web previews, plain tables).
     Pass an :class:`IngestStats` as ``stats`` to get the counts for a summary.
     """
@@ -200,7 +202,7 @@ def posts_frame(posts: Iterable[dict]) -> pd.DataFrame:
 
 
 def post_chunks(paths, *, chunk_size: int = DEFAULT_CHUNK_SIZE, format: str | None = None, skip_bad: bool = False,
-                stats: IngestStats | None = None, chat_types: str = "channels",
+                stats: IngestStats | None = None, chat_types: str | None = None,
                 channel: str | None = None) -> Iterator[pd.DataFrame]:
     """Like :func:`iter_posts`, as DataFrames of at most ``chunk_size`` posts (schema dtypes)."""
     if chunk_size < 1:
@@ -211,7 +213,7 @@ def post_chunks(paths, *, chunk_size: int = DEFAULT_CHUNK_SIZE, format: str | No
 
 
 def read_posts(paths, *, format: str | None = None, skip_bad: bool = False, stats: IngestStats | None = None,
-               chat_types: str = "channels", channel: str | None = None,
+               chat_types: str | None = None, channel: str | None = None,
                drop_duplicates: bool = False) -> pd.DataFrame:
     """All posts of the inputs in one DataFrame with the schema's dtypes (see :func:`iter_posts`).
 
@@ -238,7 +240,7 @@ def post_arrow_schema() -> pa.Schema:
 
 
 def write_posts(paths, output, *, format: str | None = None, skip_bad: bool = False,
-                stats: IngestStats | None = None, chat_types: str = "channels", channel: str | None = None,
+                stats: IngestStats | None = None, chat_types: str | None = None, channel: str | None = None,
                 drop_duplicates: bool = False, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
     """Stream the post table of the inputs to ``output`` (.parquet, .jsonl or .csv); returns rows written.
 

@@ -121,6 +121,15 @@ def test_channel_option_reaches_the_readers_that_take_it():
     assert posts["channel"].iloc[-1] == "МИД Борелии | Borelia MFA"
 
 
+def test_chat_types_reach_the_desktop_reader():
+    account = FIXTURES / "desktop_json_account" / "result.json"
+    default, channels, every = (read_posts(account, chat_types=c) for c in (None, "channels", "all"))
+    pd.testing.assert_frame_equal(default, channels)
+    assert len(every) > len(channels)
+    assert set(channels["channel"]) < set(every["channel"])
+    assert len(read_posts(SAMPLE, chat_types="channels")) == 31
+
+
 def test_chat_types_are_checked():
     with pytest.raises(ValueError, match="chat_types"):
         read_posts(SAMPLE, chat_types="groups")
