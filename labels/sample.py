@@ -47,27 +47,23 @@ class SampleResult:
                 f"skipped: {skipped}")
 
 
-def read_posts_table(path) -> pd.DataFrame:
-    """An ingested post table (.jsonl, .csv or .parquet, as ``classify ingest`` writes it)."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".jsonl", ".ndjson", ".json"):
-            frame = pd.read_json(path, lines=True, dtype={"id": str, "channel": str, "text": str})
-        elif suffix == ".csv":
-            frame = pd.read_csv(path, dtype={"id": str, "channel": str, "text": str})
-        elif suffix == ".parquet":
-            frame = pd.read_parquet(path)
-        else:
-            raise InputError(path, "a post table is .jsonl, .csv or .parquet")
-    except ValueError as error:
-        if isinstance(error, InputError):
-            raise
-        raise InputError(path, f"cannot read the post table: {error}") from None
-    missing = {"id", "text"} - set(frame.columns)
-    if missing:
-        raise InputError(path, f"not a post table: missing column(s) {', '.join(sorted(missing))}")
-    return frame
+def load_posts(paths) -> pd.DataFrame:
+    """Posts to sample from: ingested ``.parquet`` post tables as they are, anything else (Telegram
+    exports, JSONL/CSV post tables) through :func:`classify.ingest.read_posts`."""
+    from classify.ingest import read_posts
+
+    paths = [Path(path) for path in paths]
+    frames = []
+    for path in (p for p in paths if p.suffix.lower() == ".parquet"):
+        frame = pd.read_parquet(path)
+        missing = {"id", "text"} - set(frame.columns)
+        if missing:
+            raise InputError(path, f"not a post table: missing column(s) {', '.join(sorted(missing))}")
+        frames.append(frame)
+    others = [p for p in paths if p.suffix.lower() != ".parquet"]
+    if others:
+        frames.append(read_posts(others))
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
 def _normalised(text: str) -> str:

@@ -163,16 +163,14 @@ def merge_command(files, output, ties, taxonomy_path):
 @click.option("--seed", default=0, show_default=True, help="Random seed (same seed, same batch).")
 @taxonomy_option
 def sample_command(posts, count, output, model_path, exclude, allocation, seed, taxonomy_path):
-    """Choose posts to annotate from ingested post tables (.jsonl/.csv/.parquet).
+    """Choose posts to annotate from post tables written by `classify ingest` or from Telegram exports.
 
     Stratified by channel and month; skips empty posts, duplicates (duplicate_of) and repeated texts.
     """
-    import pandas as pd
-
     from labels.records import read_labeled, write_labeled
-    from labels.sample import read_posts_table, sample_posts
+    from labels.sample import load_posts, sample_posts
 
-    frame = pd.concat([read_posts_table(path) for path in posts], ignore_index=True)
+    frame = load_posts(posts)
     exclude_ids = {record.id for path in exclude for record in read_labeled(path)}
     model, agent, thresholds = None, "model", None
     if model_path:

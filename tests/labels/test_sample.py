@@ -95,8 +95,8 @@ def test_sample_command_writes_a_batch_that_validates(tmp_path):
     posts = tmp_path / "posts.jsonl"
     frame = _posts()
     frame["date"] = frame["date"].map(lambda d: d.isoformat())
-    posts.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in frame.to_dict("records")) + "\n",
-                     encoding="utf-8")
+    rows = [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in frame.to_dict("records")]
+    posts.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n", encoding="utf-8")
     labeled = tmp_path / "done.jsonl"
     labeled.write_text(json.dumps({"id": "small/3", "text": "Small channel post 3.", "themes": []}) + "\n",
                        encoding="utf-8")
@@ -104,8 +104,15 @@ def test_sample_command_writes_a_batch_that_validates(tmp_path):
     out = tmp_path / "batch.jsonl"
     result = runner.invoke(labels, ["sample", str(posts), "-n", "10", "-o", str(out), "--exclude", str(labeled)])
     assert result.exit_code == 0, result.output
-    assert "10 posts chosen from 37 (4 channel-month strata); skipped: 1 empty texts, 1 duplicates, " \
-           "1 repeated texts, 1 already labeled" in result.output
+    # read through classify.ingest, which flags the case-and-space repeat as a duplicate itself
+    assert "10 posts chosen from 37 (4 channel-month strata); skipped: 1 empty texts, 2 duplicates, " \
+           "1 already labeled" in result.output
     batch = read_labeled(out)
     assert len(batch) == 10 and "small/3" not in {r.id for r in batch}
     assert runner.invoke(labels, ["validate", str(out)]).exit_code == 0
+    table = tmp_path / "posts.parquet"
+    _posts().to_parquet(table)
+    result = runner.invoke(labels, ["sample", str(table), "-n", "10", "-o", str(out), "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    assert "skipped: 1 empty texts, 1 duplicates, 1 repeated texts" in result.output
+    assert len(read_labeled(out)) == 10
