@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from classify.errors import InputError
+from classify.ingest import _desktop_json_stream as stream
 from classify.ingest import desktop_json
 from classify.ingest._base import IngestStats
 from classify.ingest.schema import POST_COLUMN_NAMES
@@ -304,10 +305,12 @@ def test_invalid_json_near_the_start_of_the_file(tmp_path):
     assert info.value.location == "byte 11"
 
 
-def test_pure_python_backend_gives_the_same_posts(monkeypatch, single):
+@pytest.mark.parametrize("backend", ["yajl2_c", "python"])
+def test_ijson_alone_gives_the_same_posts(monkeypatch, single, backend):
     import ijson
 
-    monkeypatch.setattr(desktop_json, "_backend", lambda: ijson.get_backend("python"))
+    monkeypatch.setattr(stream, "orjson", None)
+    monkeypatch.setattr(stream, "backend", lambda: ijson.get_backend(backend))
     posts, stats = read(SINGLE)
     assert {p["message_id"]: p for p in posts} == single[0]
     assert stats.service_messages == single[1].service_messages
@@ -339,3 +342,45 @@ def test_truncated_account_export_names_the_end_of_the_file(tmp_path):
         with pytest.raises(InputError, match="truncated") as info:
             read(path)
         assert info.value.location == f"byte {cut}"
+
+
+@pytest.mark.parametrize("indent", [None, 2, 4])
+def test_single_chat_export_in_other_json_layouts_gives_the_same_posts(tmp_path, indent, single):
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(json.loads(SINGLE.read_text(encoding="utf-8")), ensure_ascii=False, indent=indent),
+                    encoding="utf-8")
+    posts, stats = read(path)
+    expected = {key: dict(post, source=post["source"].replace(str(SINGLE), str(path)))
+                for key, post in single[0].items()}
+    assert {p["message_id"]: p for p in posts} == expected
+    assert stats.service_messages == 2
+
+
+def test_fast_path_hands_over_to_ijson_without_losing_or_repeating_messages(monkeypatch, single):
+    import orjson
+
+    class FailsOnFifthMessage:
+        JSONDecodeError = orjson.JSONDecodeError
+        calls = 0
+
+        def loads(self, data):
+            self.calls += 1
+            if self.calls == 5:
+                raise orjson.JSONDecodeError("refused", "", 0)
+            return orjson.loads(data)
+
+    flaky = FailsOnFifthMessage()
+    monkeypatch.setattr(stream, "orjson", flaky)
+    posts, stats = read(SINGLE)
+    assert flaky.calls == 5
+    assert {p["message_id"]: p for p in posts} == single[0]
+    assert stats.service_messages == 2
+
+
+@pytest.mark.parametrize("fixture", [SINGLE, ACCOUNT])
+def test_windows_line_endings_are_read_too(tmp_path, fixture):
+    path = tmp_path / "result.json"
+    path.write_bytes(fixture.read_bytes().replace(b"\n", b"\r\n"))
+    posts, _ = read(path)
+    expected, _ = read(fixture)
+    assert [p["text"] for p in posts] == [p["text"] for p in expected]
