@@ -12,7 +12,8 @@ Copying the preview page gives plain lines, no ids and no dates. The rules:
   interview``, ``📺 Смотреть интервью``, ...) are dropped.
 * A line of reaction counts (``👍2``, ``❤️ 15 🔥4``, ``👏1.2K``) ends a message and
   fills ``reactions`` (total) and ``reactions_by_emoji``; a views/time footer
-  (``1.2K views 14:03``) ends a message too and fills ``views``.
+  (``1.2K views 14:03``) ends a message too and fills ``views``. Further reaction
+  or footer lines right after still belong to the message they close.
 * The preview repeats text: a message's body is followed by the same body
   again (exactly, or as a longer "expanded" version containing every line of
   the first, or as a truncated one). The repeated copy is dropped, keeping the
@@ -142,12 +143,35 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
 
 
 def _messages(path: Path) -> Iterator[_Message]:
-    """Messages as delimited by the markers, before repeated text is resolved."""
+    """Messages as delimited by the markers, before repeated text is resolved.
+
+    Reaction and views lines close a message; more of them right after (reactions
+    copied one per line, then the views footer) still belong to that message, so
+    a closed message is held back until something else starts.
+    """
+    closed: _Message | None = None
     current = _Message(first_line=1)
     for number, line in _lines(path):
         if not line:
             continue
         forwarded = _FORWARDED.match(line)
+        footer = _FOOTER.match(line)
+        if _REACTIONS.match(line) or (footer and (footer.group("views") or footer.group("time"))):
+            target = closed if current.empty and closed is not None else current
+            if footer:
+                target.views = _count(footer.group("views")) if footer.group("views") else target.views
+            else:
+                target.reactions = _merge(target.reactions, _reactions(line))
+            if target is current:
+                if closed is not None:
+                    yield closed
+                closed, current = current, _Message(first_line=number + 1)
+            continue
+        if _is_read_more(line):
+            continue
+        if closed is not None:
+            yield closed
+            closed = None
         if forwarded:
             if not current.empty:
                 yield current
@@ -157,21 +181,12 @@ def _messages(path: Path) -> Iterator[_Message]:
                 yield current
                 current = _Message(first_line=number)
             current.has_media = True
-        elif _REACTIONS.match(line):
-            current.reactions = _merge(current.reactions, _reactions(line))
-            yield current
-            current = _Message(first_line=number + 1)
-        elif (footer := _FOOTER.match(line)) and (footer.group("views") or footer.group("time")):
-            if footer.group("views"):
-                current.views = _count(footer.group("views"))
-            yield current
-            current = _Message(first_line=number + 1)
-        elif _is_read_more(line):
-            continue
         else:
             if current.empty:
                 current.first_line = number
             current.lines.append(_Line(number, line, normalized_bytes(line)))
+    if closed is not None:
+        yield closed
     if not current.empty:
         yield current
 

@@ -172,3 +172,13 @@ def test_real_web_preview_copy_in_the_table(shared_data):
     assert posts["duplicate_of"].notna().sum() == 1
     assert posts.loc[9, "duplicate_of"] == posts.loc[7, "id"]
     assert posts["lang"].value_counts().to_dict() == {"en": 9, "ru": 4}
+
+
+def test_reactions_on_several_lines_and_a_footer_belong_to_one_message(tmp_path):
+    path = tmp_path / "lines.txt"
+    path.write_text("The embassy will be closed on Friday for a public holiday.\n👍 12\n❤️3\n2.5K views edited 09:41\n"
+                    "Консульский приём возобновится в понедельник в обычном режиме.\n🔥1\n", encoding="utf-8")
+    notice, reopening = _read(path)
+    assert notice["reactions_by_emoji"] == {"👍": 12, "❤️": 3} and notice["views"] == 2500
+    assert reopening["reactions"] == 1 and reopening["views"] is None
+    assert reopening["source"].endswith(":5")
