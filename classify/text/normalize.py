@@ -38,12 +38,16 @@ def normalized_bytes(text: str | None) -> bytes:
     return folded.translate(None, _ASCII_NON_ALNUM).replace(_YO, _YE)
 
 
-def text_key(text: str | None) -> int:
-    """64-bit hash of the normalised text; 0 when the text is empty after normalisation."""
-    canonical = normalized_bytes(text)
+def hash_key(canonical: bytes) -> int:
+    """64-bit hash of a normalised text (odd), 0 for the empty text."""
     if not canonical:
         return 0
-    return int.from_bytes(hashlib.blake2b(canonical, digest_size=8).digest(), "little") or 1
+    return int.from_bytes(hashlib.blake2b(canonical, digest_size=8).digest(), "little") | 1
+
+
+def text_key(text: str | None) -> int:
+    """64-bit hash of the normalised text; 0 when the text is empty after normalisation."""
+    return hash_key(normalized_bytes(text))
 
 
 def remove_links(text: str) -> str:
