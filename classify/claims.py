@@ -10,7 +10,7 @@ sentence (from the bundle's theme model, when it has one).
 >>> X = pd.DataFrame({"text": ["Inflation reached 8.5% in October.", "Subscribe to our channel!"] * 20,
 ...                   "lang": "en", "post": [str(i // 2) for i in range(40)], "position": [0, 1] * 20,
 ...                   "count": 2})
->>> classifier = ClaimSentenceClassifier(cv_folds=2, min_df=1).fit(X, [["checkworthy"], []] * 20)
+>>> classifier = ClaimSentenceClassifier(cv_folds=2, n_features=2 ** 12).fit(X, [["checkworthy"], []] * 20)
 >>> [c["text"] for c in find_claims(classifier, ["Inflation reached 8.5% in October. Subscribe to our channel!"], ["en"])[0]]
 ['Inflation reached 8.5% in October.']
 """

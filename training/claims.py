@@ -3,8 +3,9 @@
 Input is a table of sentences (:data:`SENTENCE_COLUMNS`): the sentence text, its
 language, the post it comes from and its position there. Two stages:
 
-1. a linear model per claim label over word and character n-gram TF-IDF of the
-   sentence, the words of its neighbours and of the whole post, and cues
+1. a linear model per claim label over hashed word and character n-gram TF-IDF
+   (:class:`training.features.HashedTextFeatures`) of the sentence, the words of
+   its neighbours and of the whole post, and cues
    (position, length, digits, quotes, question/exclamation marks, language);
 2. a small logistic regression over the stage-1 scores of the sentence, its
    neighbours and its post, fitted on *out-of-fold* stage-1 scores (folds by
@@ -17,7 +18,7 @@ language, the post it comes from and its position there. Two stages:
 ...                   "lang": "en", "post": [str(i // 2) for i in range(40)], "position": [0, 1] * 20,
 ...                   "count": 2})
 >>> y = [["checkworthy"], []] * 20
->>> model = ClaimSentenceClassifier(cv_folds=2, min_df=1).fit(X, y)
+>>> model = ClaimSentenceClassifier(cv_folds=2, n_features=2 ** 12).fit(X, y)
 >>> model.predict(X.head(2))
 [['checkworthy'], []]
 """
@@ -29,11 +30,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold
 from sklearn.utils.validation import check_is_fitted
+
+from training.features import HashedTextFeatures
 
 __all__ = ["ClaimSentenceClassifier", "SENTENCE_COLUMNS", "check_sentence_frame"]
 
@@ -121,10 +122,10 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
     ----------
     labels : list of str or None
         Claim labels to learn (default: every label seen in ``y``, sorted).
-    word_ngram_range, char_ngram_range : tuple
-        n-gram ranges of the word and ``char_wb`` TF-IDF.
-    max_word_features, max_char_features, min_df : int
-        Vocabulary limits.
+    n_features : int
+        Hash buckets of the word block and of the character block.
+    word_ngrams, char_ngrams : tuple
+        Word n-gram range (within (1, 2)) and character n-gram range inside words.
     C : float
         Inverse regularisation of the stage-1 logistic regression.
     context_weight, post_weight : float
@@ -133,15 +134,12 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
         Folds (grouped by post) for the out-of-fold scores that train stage 2 and pick thresholds.
     """
 
-    def __init__(self, *, labels=None, word_ngram_range=(1, 2), char_ngram_range=(2, 5),
-                 max_word_features=200_000, max_char_features=200_000, min_df=2, C=2.0,
+    def __init__(self, *, labels=None, n_features=2 ** 18, word_ngrams=(1, 2), char_ngrams=(3, 5), C=2.0,
                  context_weight=0.3, post_weight=0.5, cv_folds=4, max_iter=3000):
         self.labels = labels
-        self.word_ngram_range = word_ngram_range
-        self.char_ngram_range = char_ngram_range
-        self.max_word_features = max_word_features
-        self.max_char_features = max_char_features
-        self.min_df = min_df
+        self.n_features = n_features
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
         self.C = C
         self.context_weight = context_weight
         self.post_weight = post_weight
@@ -150,12 +148,11 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
 
     # ----------------------------------------------------------------- features
     def _features(self, frame: pd.DataFrame, operators) -> sp.csr_matrix:
-        texts = frame["text"].astype(str).tolist()
-        words = self.word_vectorizer_.transform(texts)
-        chars = self.char_vectorizer_.transform(texts)
+        text = self.text_features_.transform(frame["text"].astype(str).tolist())
+        words = text[:, :int(self.n_features)]
         prev, following, post_mean = operators
         return sp.hstack([
-            words, chars,
+            text,
             (prev @ words) * self.context_weight, (following @ words) * self.context_weight,
             (post_mean @ words) * self.post_weight,
             sp.csr_matrix(_cue_features(frame)),
@@ -179,13 +176,10 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
         if unknown:
             raise ValueError(f"y has labels outside `labels`: {unknown}")
         weights = np.ones(len(frame)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        texts = frame["text"].astype(str).tolist()
-        self.word_vectorizer_ = TfidfVectorizer(ngram_range=tuple(self.word_ngram_range), min_df=self.min_df,
-                                                max_features=self.max_word_features, sublinear_tf=True,
-                                                dtype=np.float32).fit(texts)
-        self.char_vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.char_ngram_range),
-                                                min_df=self.min_df, max_features=self.max_char_features,
-                                                sublinear_tf=True, dtype=np.float32).fit(texts)
+        self.text_features_ = HashedTextFeatures(n_features=int(self.n_features),
+                                                 word_ngrams=tuple(self.word_ngrams),
+                                                 char_ngrams=tuple(self.char_ngrams) if self.char_ngrams else None,
+                                                 ).fit(frame["text"].astype(str).tolist())
         operators = _neighbour_matrices(frame)
         features = self._features(frame, operators)
         groups = _post_codes(frame)
@@ -246,7 +240,9 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
 
 
 def _best_threshold(target: np.ndarray, scores: np.ndarray) -> float:
-    f1s = [f1_score(target, scores >= t, zero_division=0) for t in THRESHOLD_GRID]
+    predicted = scores[:, None] >= THRESHOLD_GRID[None, :]
+    true_positives = (predicted & (target[:, None] == 1)).sum(axis=0)
+    f1s = 2 * true_positives / np.maximum(predicted.sum(axis=0) + target.sum(), 1)
     return float(THRESHOLD_GRID[int(np.argmax(f1s))])
 
 
@@ -258,3 +254,14 @@ def _thresholds_by_language(target: np.ndarray, scores: np.ndarray, languages: n
         if target[rows].sum() >= MIN_POSITIVES_FOR_THRESHOLD and (1 - target[rows]).sum() >= MIN_POSITIVES_FOR_THRESHOLD:
             thresholds[lang] = _best_threshold(target[rows], scores[rows])
     return thresholds
+
+
+def _register_bundle_types() -> None:
+    """Let model bundles load this estimator and its feature transformer (see classify.bundle.TRUSTED_TYPES)."""
+    from classify.bundle import register_trusted_type
+
+    for qualified_name in ("training.claims.ClaimSentenceClassifier", "training.features.HashedTextFeatures"):
+        register_trusted_type(qualified_name)
+
+
+_register_bundle_types()

@@ -42,6 +42,7 @@ from classify.text.sentences import split_sentences
 from labels.records import LabeledRecord, read_labeled
 from labels.taxonomy import load_taxonomy
 from training.claims import ClaimSentenceClassifier
+from training.config import apply_overrides
 
 __all__ = ["ClaimDataSource", "ClaimsTrainingConfig", "load_claims_config", "sentence_examples",
            "read_claim_examples", "train_claims", "claims_card_section", "MIN_COVERAGE"]
@@ -104,16 +105,21 @@ class ClaimsTrainingConfig:
                    model=dict(model), seed=int(data.get("seed", 13)))
 
 
-def load_claims_config(path, overrides: dict | None = None) -> ClaimsTrainingConfig:
-    """Read a TOML config; relative data/taxonomy paths are taken relative to the config file."""
+def load_claims_config(path, overrides: list[str] = ()) -> ClaimsTrainingConfig:
+    """Read a TOML config; ``overrides`` are ``key=value`` strings (``model.C=4``, ``data.0.weight=0.5``).
+
+    Relative data/taxonomy paths are taken relative to the config file.
+    """
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, "config file not found") from None
     except UnicodeDecodeError:
         raise InputError(path, "not UTF-8") from None
     except tomllib.TOMLDecodeError as error:
         raise InputError(path, f"invalid TOML: {error}") from None
-    raw.update(overrides or {})
+    raw = apply_overrides(raw, list(overrides))
     config = ClaimsTrainingConfig.from_dict(raw, source=str(path))
     base = path.resolve().parent
     for entry in config.data:

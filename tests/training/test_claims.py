@@ -1,0 +1,124 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from classify.bundle import load_bundle, register_trusted_type, save_component
+from training.claims import ClaimSentenceClassifier
+from training.train_claims import (ClaimDataSource, ClaimsTrainingConfig, claims_card_section, sentence_examples,
+                                   train_claims)
+from claim_fixtures import make_posts
+from labels.records import LabeledRecord, Span
+from classify.errors import InputError
+
+
+def fitted(seed=3, **params):
+    frame, targets = sentence_examples(make_posts(seed=seed))
+    params = {"cv_folds": 3, "n_features": 2 ** 10, **params}
+    return ClaimSentenceClassifier(**params).fit(frame, targets), frame, targets
+
+
+def test_sentence_examples_label_sentences_covered_by_half_a_span():
+    record = LabeledRecord(id="p", lang="en", text="Trade grew by 5% in 2024. Subscribe now! Prices rose.",
+                           claims=[Span(0, 25), Span(44, 50)])
+    frame, targets = sentence_examples([record])
+    assert frame["text"].tolist() == ["Trade grew by 5% in 2024.", "Subscribe now!", "Prices rose."]
+    # the last span covers 6 of 12 characters: exactly half counts
+    assert targets == [["checkworthy"], [], ["checkworthy"]]
+    assert frame["position"].tolist() == [0, 1, 2] and set(frame["count"]) == {3}
+
+
+def test_records_without_claim_labels_are_skipped():
+    frame, targets = sentence_examples([LabeledRecord(id="x", text="Something happened.", claims=None)])
+    assert frame.empty and targets == []
+
+
+def test_learns_claims_on_unseen_posts_in_both_languages():
+    model, _, _ = fitted()
+    test_frame, test_targets = sentence_examples(make_posts(n_posts=40, seed=99))
+    predicted = model.predict(test_frame)
+    truth = np.array([bool(t) for t in test_targets])
+    guess = np.array([bool(p) for p in predicted])
+    for lang in ("ru", "en"):
+        rows = (test_frame["lang"] == lang).to_numpy()
+        assert (truth[rows] == guess[rows]).mean() > 0.9, lang
+
+
+def test_scores_are_probabilities_and_thresholds_are_per_language():
+    model, frame, _ = fitted()
+    scores = model.predict_scores(frame)
+    assert scores.shape == (len(frame), 1)
+    assert ((scores >= 0) & (scores <= 1)).all()
+    assert set(model.thresholds_["checkworthy"]) >= {"*", "ru", "en"}
+
+
+def test_same_data_same_predictions_and_bytes(tmp_path):
+    first, frame, _ = fitted()
+    second, _, _ = fitted()
+    np.testing.assert_array_equal(first.predict_scores(frame), second.predict_scores(frame))
+    a = save_component(tmp_path / "a", "claims", first, metadata={}, card_section="")
+    b = save_component(tmp_path / "b", "claims", second, metadata={}, card_section="")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_bundle_round_trip_gives_identical_predictions(tmp_path):
+    model, frame, _ = fitted()
+    save_component(tmp_path, "claims", model, metadata={"labels": model.labels_}, card_section="claims")
+    loaded = load_bundle(tmp_path).components["claims"]
+    np.testing.assert_array_equal(loaded.predict_scores(frame), model.predict_scores(frame))
+    assert loaded.predict(frame) == model.predict(frame)
+
+
+def test_user_claim_category_trains_beside_checkworthy():
+    records = make_posts(seed=5)
+    for record in records:  # label the drone/detention sentences as a user category too
+        extra = [Span(s.start, s.end, "military") for s in record.claims
+                 if any(w in record.text[s.start:s.end] for w in ("беспилотник", "drones"))]
+        record.claims = record.claims + extra
+    frame, targets = sentence_examples(records)
+    model = ClaimSentenceClassifier(cv_folds=3, n_features=2 ** 10).fit(frame, targets)
+    assert model.labels_ == ["checkworthy", "military"]
+    probe = pd.DataFrame({"text": ["Над регионом сбиты 12 беспилотников, заявили в Минобороны.", "Доброе утро, друзья!"],
+                          "lang": "ru", "post": ["q", "r"], "position": 0, "count": 1})
+    assert model.predict(probe) == [["checkworthy", "military"], []]
+
+
+def test_bad_inputs_are_refused():
+    frame, targets = sentence_examples(make_posts())
+    with pytest.raises(ValueError, match="column"):
+        ClaimSentenceClassifier().fit(frame.drop(columns=["position"]), targets)
+    with pytest.raises(ValueError, match="rows"):
+        ClaimSentenceClassifier().fit(frame, targets[:-1])
+    with pytest.raises(ValueError, match="positive and negative"):
+        ClaimSentenceClassifier(cv_folds=2).fit(frame, [["checkworthy"]] * len(frame))
+
+
+def write_jsonl(path, records):
+    import json
+    path.write_text("".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+
+
+def test_trainer_reads_files_and_reports_cross_validated_metrics(tmp_path):
+    data = tmp_path / "gold.jsonl"
+    write_jsonl(data, make_posts(n_posts=80))
+    config = ClaimsTrainingConfig(data=[ClaimDataSource(path=str(data))], model={"cv_folds": 3, "n_features": 2 ** 10})
+    model, metadata = train_claims(config)
+    metrics = metadata["metrics"]["cross_validated_sentences"]["checkworthy"]
+    assert set(metrics) == {"ru", "en"} and metrics["ru"]["f1"] > 0.9
+    assert metadata["training_data"][0]["sha256"] and metadata["labels"] == ["checkworthy"]
+    assert "| checkworthy | ru |" in claims_card_section(metadata)
+
+
+def test_trainer_names_file_and_line_of_an_unknown_claim_label(tmp_path):
+    records = make_posts(n_posts=10)
+    records[3].claims = [Span(0, 5, "made_up")]
+    data = tmp_path / "gold.jsonl"
+    write_jsonl(data, records)
+    with pytest.raises(InputError, match=r"gold.jsonl: line 4: unknown claim label 'made_up'"):
+        train_claims(ClaimsTrainingConfig(data=[ClaimDataSource(path=str(data))]))
+
+
+def test_config_round_trip_and_unknown_model_parameter(tmp_path):
+    config = ClaimsTrainingConfig(data=[ClaimDataSource(path="x.jsonl", weight=0.5)], model={"C": 3.0})
+    assert ClaimsTrainingConfig.from_dict(config.to_dict()) == config
+    with pytest.raises(InputError, match="unknown \\[model\\] parameter"):
+        ClaimsTrainingConfig.from_dict({"model": {"gamma": 1}})
