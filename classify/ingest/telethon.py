@@ -29,7 +29,7 @@ from typing import Iterable, Iterator
 
 from classify.errors import InputError
 from classify.ingest._base import IngestStats
-from classify.ingest.entities import scan_plain
+from classify.ingest.entities import reaction_key, scan_plain
 
 try:  # orjson parses JSON lines about 1.5x faster; the stdlib is the fallback
     from orjson import JSONDecodeError as _JSONError, loads as _loads
@@ -169,8 +169,9 @@ def _reactions(value):
             if not isinstance(item, dict):
                 raise _BadRecord(f"reaction not understood: {item!r:.40}")
             emoji = item.get("emoji") or item.get("emoticon") or item.get("reaction")
-            if isinstance(emoji, dict):  # Telethon ReactionEmoji / ReactionCustomEmoji
-                emoji = emoji.get("emoticon") or f"custom:{emoji.get('document_id')}"
+            if isinstance(emoji, dict):  # Telethon ReactionEmoji / ReactionCustomEmoji / ReactionPaid
+                kind = {"ReactionCustomEmoji": "custom_emoji", "ReactionPaid": "paid"}.get(emoji.get("_"), "emoji")
+                emoji = reaction_key(kind, emoji.get("emoticon"), emoji.get("document_id"))
             items.append((emoji or "unknown", item.get("count")))
     else:
         raise _BadRecord(f"reactions not understood: {value!r:.40}")

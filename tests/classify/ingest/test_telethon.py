@@ -48,8 +48,8 @@ def test_telethon_to_dict_json_list():
     assert (statement["channel"], statement["message_id"]) == ("1555666777", 9001)
     assert statement["text"].startswith("Ministry statement")
     assert statement["forwarded_from"] == "1444555666"
-    assert statement["reactions_by_emoji"] == {"👍": 30, "custom:5368324170671202286": 4}
-    assert statement["reactions"] == 34
+    assert statement["reactions_by_emoji"] == {"👍": 30, "custom:5368324170671202286": 4, "paid": 2}
+    assert statement["reactions"] == 36
     assert (statement["has_media"], statement["media_type"]) == (True, "photo")
     assert statement["source"].endswith("telethon_messages.json#0")
     assert reply["reply_to_message_id"] == 9001 and reply["has_media"] is False
