@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 from pathlib import Path
 from typing import Iterator
 
@@ -37,7 +38,7 @@ _INSTALL_HINT = "the dask engine needs Dask: pip install 'telegram-classify[dask
 
 def _require_dask():
     try:
-        import dask.dataframe  # noqa: F401
+        import dask.dataframe  # noqa: F401  (tag_dask needs it; fail here with the install hint)
         import distributed
     except ImportError as error:
         raise ImportError(_INSTALL_HINT) from error
@@ -95,9 +96,19 @@ def ship_model(client, model_path) -> str:
     return model_path
 
 
+def _sees_all(paths: list[str]) -> bool:
+    return all(os.path.exists(path) for path in paths)
+
+
 @contextlib.contextmanager
-def dask_executor(scheduler: str, model_path: str) -> Iterator[tuple]:
-    """Connect to ``scheduler``, ship the model, yield (a concurrent.futures executor, worker thread count)."""
+def dask_engine(scheduler: str, model_path: str, files: list[Path]) -> Iterator:
+    """Connect to ``scheduler`` and ship the model; yield a :class:`classify.batch.Engine` for its workers.
+
+    ``shares_files`` is true when every worker sees ``files`` (the work directory
+    and the inputs) at the same paths: then workers read inputs and write parts themselves.
+    """
+    from classify.batch import Engine
+
     distributed = _require_dask()
     try:
         client = distributed.Client(scheduler, timeout="20s")
@@ -108,4 +119,5 @@ def dask_executor(scheduler: str, model_path: str) -> Iterator[tuple]:
         threads = sum(client.nthreads().values())
         if not threads:
             raise OSError(f"the Dask scheduler at {scheduler} has no workers")
-        yield client.get_executor(pure=False), threads
+        seen = client.run(_sees_all, [str(path) for path in files])
+        yield Engine(client.get_executor(pure=False), threads, all(seen.values()))
