@@ -41,6 +41,9 @@ def _register() -> None:
     from classify.cli.claims import claims
 
     main.add_command(claims)
+    from classify.cli.topics import topics
+
+    main.add_command(topics)
 
 
 _register()

@@ -52,7 +52,7 @@ class ClusteringConfig:
     method: str = "kmeans"            # or "hdbscan" (with UMAP): slower, leaves outliers
     min_cluster_size: int = 30
     min_samples: int = 10
-    n_clusters: int = 60               # kmeans only
+    n_clusters: int = 0                # kmeans only; 0 = sqrt(distinct posts) / 2.5, within 2..60
 
 
 @dataclass
@@ -68,7 +68,8 @@ class RepresentationConfig:
 class GuidanceConfig:
     mode: str = "seed"                 # taxonomy seed terms seed the topics; "zeroshot" uses theme texts
     zeroshot_min_similarity: float = 0.35
-    theme_min_similarity: float = 0.2  # below this a topic is marked "new"
+    theme_min_share: float = 0.2       # a topic is "new" unless this share of its posts mention a theme's seeds
+    theme_min_lift: float = 1.5        # ... and at least this many times the share in the whole corpus
 
 
 @dataclass
@@ -123,6 +124,8 @@ class TopicsConfig:
             (self.clustering.method in CLUSTERERS, f"clustering.method must be one of {CLUSTERERS}"),
             (0.0 <= self.outliers.max_share <= 1.0, "outliers.max_share must be within 0..1"),
             (self.clustering.min_cluster_size >= 2, "clustering.min_cluster_size must be at least 2"),
+            (self.clustering.n_clusters == 0 or self.clustering.n_clusters >= 2,
+             "clustering.n_clusters must be 0 (automatic) or at least 2"),
             (self.embedding.backend != "sentence-transformers" or bool(self.embedding.model_path),
              "embedding.model_path is needed for the sentence-transformers backend"),
         ]

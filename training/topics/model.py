@@ -23,7 +23,8 @@ import numpy as np
 from classify.errors import ModelError
 from training.topics.backend import make_backend
 from training.topics.config import TopicsConfig
-from training.topics.guided import NEW_THEME, map_topics_to_themes, seed_topic_list, theme_texts
+from training.topics.guided import (NEW_THEME, map_topics_to_themes, seed_term_shares, seed_topic_list,
+                                    theme_seed_terms, theme_texts)
 from training.topics.preprocess import Preprocessor
 
 OUTLIER = -1
@@ -43,6 +44,7 @@ class Topic:
     theme: str = NEW_THEME
     theme_similarity: float = 0.0
     closest_theme: str = ""
+    theme_lift: float = 0.0
     representative_posts: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -76,14 +78,24 @@ def _bertopic_embedder(backend):
     return _Embedder()
 
 
-def _cluster_models(config: TopicsConfig):
-    """Dimensionality reduction and clustering models for BERTopic, seeded for reproducibility."""
+def n_clusters_for(config: TopicsConfig, n_docs: int) -> int:
+    """k for k-means: the configured number, or sqrt(n_docs) / 2.5 within 2..60; never above n_docs / 3."""
+    wanted = config.clustering.n_clusters or int(round(np.sqrt(n_docs) / 2.5))
+    return int(max(2, min(wanted if config.clustering.n_clusters else min(wanted, 60), n_docs // 3)))
+
+
+def _cluster_models(config: TopicsConfig, n_docs: int):
+    """Dimensionality reduction and clustering models for BERTopic, seeded for reproducibility.
+
+    k-means on the unit-length embeddings (the default) clusters by cosine similarity in
+    seconds; UMAP + HDBSCAN is BERTopic's classic pair, slower and leaving outliers.
+    """
     from bertopic.dimensionality import BaseDimensionalityReduction
 
     if config.clustering.method == "kmeans":
         from sklearn.cluster import KMeans
 
-        return BaseDimensionalityReduction(), KMeans(n_clusters=config.clustering.n_clusters, n_init=3,
+        return BaseDimensionalityReduction(), KMeans(n_clusters=n_clusters_for(config, n_docs), n_init=3,
                                                      random_state=config.seed)
     from hdbscan import HDBSCAN
     from umap import UMAP
@@ -183,10 +195,7 @@ class TopicModel:
                 seeds = self._seed_lists()
             else:
                 zeroshot = self._theme_texts()
-        umap_model, cluster_model = _cluster_models(config)
-        n_clusters = config.clustering.n_clusters
-        if config.clustering.method == "kmeans" and len(fit_docs) < n_clusters * 3:
-            cluster_model.set_params(n_clusters=max(2, len(fit_docs) // 3))
+        umap_model, cluster_model = _cluster_models(config, len(fit_docs))
         topic_model = BERTopic(
             embedding_model=_bertopic_embedder(self.backend_), umap_model=umap_model, hdbscan_model=cluster_model,
             vectorizer_model=_vectorizer(config, len(fit_docs)),
@@ -218,7 +227,8 @@ class TopicModel:
             if doc:
                 document_topics[index] = row_topic[first_of[key]]
         self.document_topics_ = document_topics
-        self.topics_ = self._describe_topics(topic_model, topic_ids, fit_rows, fit_topics, embeddings, texts, ids)
+        self.topics_ = self._describe_topics(topic_model, topic_ids, fit_rows, fit_docs, fit_topics, embeddings,
+                                            texts, ids)
         self.stats_ = {"documents": len(texts), "distinct_documents": int(len(fit_rows)),
                        "topics": len(topic_ids), "outlier_share_before_reduction": round(raw_outlier_share, 4),
                        "outlier_share": round(float(np.mean(document_topics == OUTLIER)), 4)}
@@ -254,13 +264,16 @@ class TopicModel:
                 break
         return reduced
 
-    def _describe_topics(self, topic_model, topic_ids, fit_rows, fit_topics, embeddings, texts, ids) -> list[Topic]:
+    def _describe_topics(self, topic_model, topic_ids, fit_rows, fit_docs, fit_topics, embeddings, texts,
+                         ids) -> list[Topic]:
         config = self.config or TopicsConfig()
         matches = [None] * len(topic_ids)
         if self.taxonomy is not None:
-            theme_embeddings = self.backend_.embed(self._theme_texts())
-            matches = map_topics_to_themes(self.topic_embeddings_, theme_embeddings, self.taxonomy.theme_ids,
-                                           config.guidance.theme_min_similarity)
+            terms = theme_seed_terms(self.taxonomy, self.preprocessor_.normalize)
+            topic_shares, corpus_shares = seed_term_shares(fit_docs, fit_topics, topic_ids, terms)
+            matches = map_topics_to_themes(topic_shares, corpus_shares, self.taxonomy.theme_ids,
+                                           min_share=config.guidance.theme_min_share,
+                                           min_lift=config.guidance.theme_min_lift)
         similarity = embeddings @ self.topic_embeddings_.T
         topics = []
         for topic, match in zip(topic_ids, matches):
@@ -277,6 +290,7 @@ class TopicModel:
                                 theme=match.theme if match else NEW_THEME,
                                 theme_similarity=match.similarity if match else 0.0,
                                 closest_theme=match.closest if match else "",
+                                theme_lift=match.lift if match else 0.0,
                                 representative_posts=representative))
         return topics
 

@@ -1,0 +1,197 @@
+"""Save and load topic models without pickle, offline.
+
+A topic-model folder is a telegram-classify bundle (``metadata.json`` with
+protocol, versions, taxonomy, training-data hash, metrics; ``README.md`` model
+card) holding:
+
+- BERTopic's own safetensors save (``topic_embeddings.safetensors``,
+  ``topics.json``, ``config.json``, ``ctfidf.safetensors``, ``ctfidf_config.json``),
+  so ``BERTopic.load(folder)`` works for analysts who want BERTopic's API;
+- ``topic_embedding.skops``: the fitted TF-IDF + SVD pipeline (default backend),
+  loaded with an explicit list of trusted types;
+- ``topic_model.json``: our state (config, backend params, topics with words,
+  themes and representative posts, hashes of boilerplate lines).
+
+Loading reads these files with json, safetensors and skops only: it imports
+neither BERTopic nor torch and never touches the network. Every file's sha256
+is checked against ``metadata.json``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+
+import numpy as np
+
+from classify.bundle import (BUNDLE_FORMAT, BUNDLE_PROTOCOL, METADATA_FILE, file_sha256, library_versions,
+                             load_bundle, read_metadata, register_trusted_type, save_component)
+from classify.errors import ModelError
+from classify.io import atomic_output
+from training.topics.backend import TRUSTED_TYPES as BACKEND_TYPES, TfidfSvdBackend, load_backend
+from training.topics.config import TopicsConfig
+from training.topics.model import Topic, TopicModel
+from training.topics.preprocess import Preprocessor
+
+STATE_FILE = "topic_model.json"
+EMBEDDING_COMPONENT = "topic_embedding"
+BERTOPIC_EMBEDDINGS = "topic_embeddings.safetensors"
+BERTOPIC_TOPICS = "topics.json"
+STATE_VERSION = 1
+TOPIC_LIBRARIES = ("bertopic", "umap-learn", "hdbscan", "PyStemmer", "safetensors")
+
+
+def _versions(names) -> dict[str, str]:
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
+def _card(model: TopicModel, record: dict) -> str:
+    stats = model.stats_
+    themes = sorted({t.theme for t in model.topics_})
+    lines = [
+        "## Topic model",
+        "",
+        f"BERTopic ({record['libraries_topics'].get('bertopic')}) fitted on {stats['documents']} posts "
+        f"({stats['distinct_documents']} distinct after removing boilerplate and duplicates): "
+        f"{stats['topics']} topics, {stats['outlier_share']:.1%} outliers "
+        f"({stats['outlier_share_before_reduction']:.1%} before outlier reduction).",
+        f"Embedding backend: {model.backend_.params()['backend']}; clustering: {model.config_.clustering.method}; "
+        f"guidance: {model.config_.guidance.mode}; seed {model.config_.seed}.",
+        f"Themes matched: {', '.join(themes)}. A topic is marked `new` unless at least "
+        f"{model.config_.guidance.theme_min_share:.0%} of its posts mention a theme's seed terms, "
+        f"{model.config_.guidance.theme_min_lift}x as often as the corpus.",
+        "Topic words are c-TF-IDF words of the normalized posts (stems shown as their most frequent form); "
+        "assignment is cosine similarity to topic centroids, not a calibrated probability.",
+    ]
+    return "\n".join(lines)
+
+
+def save_topic_model(model: TopicModel, folder, *, training_data: dict | None = None) -> Path:
+    """Write ``model`` to ``folder`` (replaced as a whole, atomically). ``training_data``: path/sha256/records."""
+    model._check_fitted()
+    if getattr(model, "bertopic_", None) is None:
+        raise ModelError("only a freshly fitted TopicModel can be saved (a loaded one is already on disk)")
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        model.bertopic_.save(staging, serialization="safetensors", save_embedding_model=False, save_ctfidf=True)
+        state = {
+            "version": STATE_VERSION,
+            "config": model.config_.to_dict(),
+            "backend": model.backend_.params(),
+            "preprocess": {"boilerplate_lines": model.preprocessor_.boilerplate_lines_},
+            "stats": model.stats_,
+            "topics": [topic.to_dict() for topic in model.topics_],
+        }
+        with atomic_output(staging / STATE_FILE, "w", encoding="utf-8") as handle:
+            json.dump(state, handle, ensure_ascii=False, indent=1)
+        files = sorted(p.name for p in staging.iterdir() if p.is_file())
+        record = {
+            "kind": "topic_model",
+            "taxonomy": model.taxonomy.to_metadata() if model.taxonomy is not None else None,
+            "training_data": training_data or {},
+            "metrics": {key: value for key, value in model.stats_.items()},
+            "config": model.config_.to_dict(),
+            "libraries_topics": _versions(TOPIC_LIBRARIES),
+            "files": {name: file_sha256(staging / name) for name in files},
+        }
+        card = _card(model, record)
+        if isinstance(model.backend_, TfidfSvdBackend):
+            for qualified in BACKEND_TYPES:
+                if "." in qualified and not qualified.startswith(("builtins.", "numpy.")):
+                    register_trusted_type(qualified)
+            save_component(staging, EMBEDDING_COMPONENT, model.backend_.pipeline_, metadata=record,
+                           card_section=card)
+        else:
+            _write_metadata(staging, record, card)
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return folder
+
+
+def _write_metadata(folder: Path, record: dict, card: str) -> None:
+    """Bundle metadata for a model without a skops component (sentence-transformers backend)."""
+    metadata = {"format": BUNDLE_FORMAT, "protocol": BUNDLE_PROTOCOL,
+                "toolkit": {"name": "telegram-classify", "version": _versions(["telegram-classify"])["telegram-classify"]},
+                "python": platform.python_version(), "libraries": library_versions(),
+                "components": {}, "topic_model": dict(record, card_section=card)}
+    with atomic_output(folder / METADATA_FILE, "w", encoding="utf-8") as handle:
+        json.dump(metadata, handle, ensure_ascii=False, indent=2)
+    with atomic_output(folder / "README.md", "w", encoding="utf-8") as handle:
+        handle.write(f"# Model card: topic model\n\n{card}\n")
+
+
+def _record(metadata: dict) -> dict:
+    component = metadata.get("components", {}).get(EMBEDDING_COMPONENT)
+    record = component or metadata.get("topic_model")
+    if not isinstance(record, dict) or record.get("kind") != "topic_model":
+        raise ModelError("not a topic model bundle (no topic_model record in metadata.json)")
+    return record
+
+
+def load_topic_model(folder) -> TopicModel:
+    """Load a saved topic model, checking its bundle metadata and file hashes; offline, no BERTopic needed."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ModelError(f"{folder}: topic model folder not found")
+    metadata = read_metadata(folder)
+    try:
+        record = _record(metadata)
+    except ModelError as error:
+        raise ModelError(f"{folder}: {error}") from None
+    for name, digest in record.get("files", {}).items():
+        path = folder / name
+        if not path.is_file():
+            raise ModelError(f"{path}: missing file of the topic model")
+        if file_sha256(path) != digest:
+            raise ModelError(f"{path}: sha256 does not match metadata.json; the file was changed or corrupted")
+    state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+    if state.get("version") != STATE_VERSION:
+        raise ModelError(f"{folder / STATE_FILE}: state version {state.get('version')!r} is not supported")
+    config = TopicsConfig.from_dict(state["config"], source=str(folder / STATE_FILE))
+    backend_params = state["backend"]
+    if backend_params.get("backend") == TfidfSvdBackend.name:
+        for qualified in BACKEND_TYPES:
+            if not qualified.startswith(("builtins.", "numpy.")):
+                register_trusted_type(qualified)
+        bundle = load_bundle(folder, [EMBEDDING_COMPONENT])
+        backend = TfidfSvdBackend(**{k: v for k, v in backend_params.items() if k != "backend"})
+        backend.pipeline_ = bundle.components[EMBEDDING_COMPONENT]
+    else:
+        backend = load_backend(folder, backend_params)
+
+    from safetensors.numpy import load_file
+
+    embeddings = load_file(str(folder / BERTOPIC_EMBEDDINGS))["topic_embeddings"]
+    outlier_rows = int(json.loads((folder / BERTOPIC_TOPICS).read_text(encoding="utf-8")).get("_outliers", 0))
+    topics = [Topic.from_dict(entry) for entry in state["topics"]]
+    model = TopicModel(config=config, taxonomy=None)
+    model.config_ = config
+    model.backend_ = backend
+    model.preprocessor_ = Preprocessor(min_line_repeats=config.preprocess.min_line_repeats,
+                                       min_token_length=config.preprocess.min_token_length,
+                                       extra_stop_words=config.preprocess.extra_stop_words
+                                       ).restore(state["preprocess"]["boilerplate_lines"], {})
+    model.topic_embeddings_ = np.asarray(embeddings[outlier_rows:], dtype=np.float64)
+    if len(model.topic_embeddings_) != len(topics):
+        raise ModelError(f"{folder}: {len(topics)} topics but {len(model.topic_embeddings_)} topic embeddings")
+    model.topics_ = topics
+    model.stats_ = state["stats"]
+    model.taxonomy_metadata_ = record.get("taxonomy")
+    model.metadata_ = metadata
+    return model
