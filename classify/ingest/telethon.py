@@ -99,7 +99,9 @@ def sniff(path: Path, head: bytes) -> bool:
 
 def detect_layout(path: Path, head: bytes) -> str:
     """'telethon' when the first record carries a Telegram message id, else 'table'."""
-    record = _first_record(path, head) or {}
+    record = _first_record(path, head)
+    if record is None:  # a first record longer than the head: look for the telling keys
+        return "telethon" if b'"message_id"' in head or b'"peer_id"' in head else "table"
     return "telethon" if "message_id" in record or _is_telethon_message(record) else "table"
 
 

@@ -190,3 +190,10 @@ def test_table_builder_ids_and_duplicates_for_a_dump():
     # the repost differs only by markdown: the same normalised text
     assert posts["duplicate_of"].tolist()[3] == "Северный вестник/501"
     assert posts["lang"].tolist() == ["ru", "en", "other", "ru", "ru"]
+
+
+def test_layout_of_a_first_record_longer_than_the_sniffed_head(tmp_path):
+    long_text = "Переговоры в Осло. " * 5000  # ~100 KB, more than the 64 KiB head
+    path = _write(tmp_path, "long.json", f'[{{"message_id": 7, "channel": "c", "text": "{long_text}"}}]')
+    assert detect_format(path) == "telethon"
+    assert read_posts(path)["id"].tolist() == ["c/7"]
