@@ -13,7 +13,7 @@ from classify.ingest.table import CHAT_TYPES
               help="Post table to write: .parquet, .jsonl or .csv (written atomically).")
 @click.option("--format", "format_", type=click.Choice(list(FORMATS)), default=None,
               help="Read every input with this reader instead of detecting each input's format.")
-@click.option("--skip-bad", is_flag=True, help="Skip malformed records (listed in the summary) instead of failing.")
+@click.option("--skip-bad", is_flag=True, help="Skip malformed records (counted in the summary) instead of failing.")
 @click.option("--drop-duplicates", is_flag=True, help="Leave out posts whose normalised text was seen before.")
 @click.option("--chats", type=click.Choice(CHAT_TYPES), default=None,
               help="Chats of a Desktop export to read. Default: the channels of a full-account export, "
