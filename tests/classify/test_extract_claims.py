@@ -1,0 +1,68 @@
+import pandas as pd
+import pytest
+
+from classify.claims import extract_claims, find_claims, sentence_table
+from training.claims import ClaimSentenceClassifier
+
+FACTS = ["Инфляция в октябре составила 8,5%.", "Над Белгородом сбиты 12 беспилотников.",
+         "Exports grew by 12% in 2024.", "Police detained 40 people in Paris."]
+OTHER = ["Подписывайтесь на наш канал!", "Что вы думаете?", "Subscribe to our channel!", "What do you think?"]
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    rows, targets = [], []
+    for i in range(30):
+        for position, (text, label) in enumerate([(FACTS[i % 4], ["checkworthy"]), (OTHER[i % 4], [])]):
+            rows.append({"text": text, "lang": "ru" if i % 4 < 2 else "en", "post": str(i),
+                         "position": position, "count": 2})
+            targets.append(label)
+    return ClaimSentenceClassifier(cv_folds=2, n_features=2 ** 10).fit(pd.DataFrame(rows), targets)
+
+
+def test_claims_carry_offsets_into_the_original_text(classifier):
+    post = "**Срочно**\n🔹Инфляция в октябре составила 8,5%. [Подписывайтесь на наш канал!](https://t.me/x)"
+    claims = find_claims(classifier, [post], ["ru"])[0]
+    texts = [c["text"] for c in claims]
+    assert "Инфляция в октябре составила 8,5%." in texts
+    assert not any("Подписывайтесь" in text for text in texts)
+    for claim in claims:
+        assert post[claim["start"]:claim["end"]] == claim["text"]
+        assert claim["label"] == "checkworthy" and 0 <= claim["score"] <= 1 and claim["themes"] == []
+
+
+def test_one_list_per_post_including_empty_and_missing_texts(classifier):
+    posts = ["Exports grew by 12% in 2024. What do you think?", "", None, "🔥🔥"]
+    claims = find_claims(classifier, posts, ["en", "en", None, "ru"])
+    assert len(claims) == 4
+    assert [c["text"] for c in claims[0]] == ["Exports grew by 12% in 2024."]
+    assert claims[1:] == [[], [], []]
+
+
+def test_theme_predictor_gets_the_claim_sentences_in_one_batch(classifier):
+    calls = []
+
+    def themes(texts, langs):
+        calls.append((list(texts), list(langs)))
+        return [["economy"] if "12%" in text else [] for text in texts]
+
+    claims = find_claims(classifier, ["Exports grew by 12% in 2024.", "Police detained 40 people in Paris."],
+                         ["en", "en"], themes)
+    assert len(calls) == 1 and len(calls[0][0]) == 2
+    assert claims[0][0]["themes"] == ["economy"] and claims[1][0]["themes"] == []
+
+
+def test_extract_claims_uses_the_bundle_components(classifier):
+    class Model:
+        components = {"claims": classifier, "themes": object()}
+
+        def predict(self, texts, langs):
+            return [["security"] for _ in texts]
+
+    claims = extract_claims(Model(), ["Police detained 40 people in Paris."], ["en"])
+    assert claims[0][0]["themes"] == ["security"]
+
+
+def test_sentence_table_rejects_mismatched_languages():
+    with pytest.raises(ValueError, match="languages"):
+        sentence_table(["a", "b"], ["ru"])

@@ -1,0 +1,45 @@
+import pytest
+
+from labels.records import LabeledRecord, Span
+from training.evaluate_claims import claim_metrics, span_matches
+
+
+def test_half_coverage_rule_in_both_directions():
+    gold = [(0, 100), (200, 240)]
+    # covers 50 of the first gold span: found; the prediction lies within gold: correct
+    assert span_matches(gold, [(50, 100)]) == (1, 1)
+    # covers 49: not found; the prediction is only 49/200 inside gold: not correct
+    assert span_matches([(0, 100)], [(51, 251)]) == (0, 0)
+    assert span_matches(gold, [(51, 251)]) == (1, 0)
+    assert span_matches(gold, []) == (0, 0)
+
+
+def test_metrics_per_language_and_label():
+    text_ru = "Инфляция составила 8%. Подписывайтесь!"
+    text_en = "Exports grew 5%. Hello there. Police detained 40 people."
+    records = [
+        LabeledRecord(id="r", text=text_ru, lang="ru", claims=[Span(0, 22)]),
+        LabeledRecord(id="e", text=text_en, lang="en", claims=[Span(0, 16), Span(30, 56)]),
+        LabeledRecord(id="skip", text="No labels here.", lang="en", claims=None),
+    ]
+    predictions = {
+        "r": [{"start": 0, "end": 22, "label": "checkworthy"}, {"start": 23, "end": 38, "label": "checkworthy"}],
+        "e": [{"start": 0, "end": 16, "label": "checkworthy"}],
+        "skip": [{"start": 0, "end": 5, "label": "checkworthy"}],
+    }
+    metrics = claim_metrics(records, predictions)
+    assert metrics["span"]["ru"]["precision"] == 0.5 and metrics["span"]["ru"]["recall"] == 1.0
+    assert metrics["span"]["en"]["precision"] == 1.0 and metrics["span"]["en"]["recall"] == 0.5
+    overall = metrics["span"]["all"]
+    assert (overall["gold"], overall["predicted"], overall["found"], overall["correct"]) == (3, 3, 2, 2)
+    assert overall["f1"] == pytest.approx(2 / 3, abs=1e-4)
+    assert metrics["sentence"]["all"]["gold"] == 3 and metrics["sentence"]["all"]["predicted"] == 3
+    assert "label:checkworthy" in metrics["span"]
+
+
+def test_labels_only_match_their_own_label():
+    record = LabeledRecord(id="x", text="Troops crossed the border at 5 am.", lang="en",
+                           claims=[Span(0, 34, "military")])
+    metrics = claim_metrics([record], {"x": [{"start": 0, "end": 34, "label": "checkworthy"}]})
+    assert metrics["span"]["label:military"]["recall"] == 0.0
+    assert metrics["span"]["label:checkworthy"]["precision"] == 0.0
