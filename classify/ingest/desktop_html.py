@@ -166,7 +166,8 @@ def _reactions(container) -> tuple[int, dict]:
             if "emoji" in classes:
                 emoji = part.text_content().strip()
                 if not emoji:
-                    ref = next((e.get("href") or e.get("src") for e in part.iter() if e.get("href") or e.get("src")), "")
+                    refs = (e.get("href") or e.get("src") for e in part.iter())
+                    ref = next((r for r in refs if r), "")
                     emoji = f"custom:{Path(ref).stem}" if ref else "custom"
             elif "count" in classes:
                 count = int(part.text_content().strip())

@@ -135,7 +135,8 @@ def _post(msg, channel: str, source: str) -> dict:
     """The post dict of one ``"type": "message"`` object; raises _BadMessage when malformed."""
     message_id = msg.get("id")
     if type(message_id) is not int:
-        raise _BadMessage("missing message id" if message_id is None else f"message id is not an integer: {message_id!r:.40}")
+        raise _BadMessage("missing message id" if message_id is None
+                          else f"message id is not an integer: {message_id!r:.40}")
     try:
         unixtime = msg.get("date_unixtime")
         date = _utc(unixtime) if unixtime is not None else _local_as_utc(msg["date"])

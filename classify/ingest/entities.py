@@ -54,7 +54,8 @@ def flatten_parts(parts: list) -> tuple[str, list[str], list[str]]:
         return "".join(chunks), links, hashtags
     except (TypeError, KeyError, AttributeError):
         bad = next(p for p in parts if type(p) is not str and (type(p) is not dict or type(p.get("text")) is not str))
-        raise TypeError(f"text part must be a string or an entity object with a string 'text', got {bad!r:.80}") from None
+        raise TypeError("text part must be a string or an entity object with a string 'text', "
+                        f"got {bad!r:.80}") from None
 
 
 def scan_plain(text: str) -> tuple[list[str], list[str]]:

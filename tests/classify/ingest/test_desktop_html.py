@@ -196,6 +196,14 @@ def test_reactions_shown_as_reactor_pictures_count_the_pictures(tmp_path):
     assert {p["message_id"]: p for p in posts}[4]["reactions_by_emoji"] == {"🔥": 2}
 
 
+def test_custom_emoji_reaction_without_text_is_keyed_by_its_file(tmp_path):
+    custom = '<span class="emoji"><img src="../../stickers/5368324170671202286.webp"/></span>'
+    folder = copy_export(tmp_path, lambda html: html.replace(
+        '<span class="emoji">\n🔥\n         </span>', custom))
+    posts, _ = read(folder)
+    assert {p["message_id"]: p for p in posts}[4]["reactions_by_emoji"] == {"custom:5368324170671202286": 31}
+
+
 def test_edits_views_and_forwards_are_not_in_html_exports(export):
     posts, _ = export
     assert all(p["edited"] is None and p["views"] is None and p["forwards"] is None for p in posts.values())
