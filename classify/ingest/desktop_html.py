@@ -265,6 +265,8 @@ def _page_channel(page: Path, root) -> tuple[str, object]:
 
 
 def _export_pages(path: Path) -> list[Path]:
+    if not path.exists():
+        raise InputError(path, "no such file or folder")
     folder = path if path.is_dir() else path.parent
     if not path.is_dir() and not _PAGE.match(path.name):
         raise InputError(path, "not a Telegram Desktop HTML export page (expected messages.html, messages2.html, ...)")

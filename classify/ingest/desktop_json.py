@@ -207,6 +207,8 @@ def read(path, *, stats: IngestStats, skip_bad: bool = False, chat_types=None, i
     if options:
         raise TypeError(f"desktop_json.read got unknown option(s): {', '.join(sorted(options))}")
     path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "no such file" if not path.exists() else "not a file (give the export's result.json)")
     if path.stat().st_size == 0:
         raise InputError(path, "empty file: no JSON content")
     parser = stream.backend()

@@ -237,9 +237,11 @@ def test_empty_page(tmp_path):
     assert info.value.path == str(tmp_path / "messages.html")
 
 
-def test_folder_without_pages(tmp_path):
+def test_folder_without_pages_or_missing_path(tmp_path):
     with pytest.raises(InputError, match="no messages.html"):
         read(tmp_path)
+    with pytest.raises(InputError, match="no such file"):
+        read(tmp_path / "export" / "messages.html")
 
 
 def test_missing_page_is_an_error_or_recorded_with_skip_bad(tmp_path):

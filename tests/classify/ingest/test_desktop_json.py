@@ -384,3 +384,10 @@ def test_windows_line_endings_are_read_too(tmp_path, fixture):
     posts, _ = read(path)
     expected, _ = read(fixture)
     assert [p["text"] for p in posts] == [p["text"] for p in expected]
+
+
+def test_missing_file_or_a_folder(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        read(tmp_path / "result.json")
+    with pytest.raises(InputError, match="not a file"):
+        read(tmp_path)
