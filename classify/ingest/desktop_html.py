@@ -33,13 +33,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
-import lxml.html
+from lxml import etree
 
 from classify.errors import InputError
 from classify.ingest._base import IngestStats
 
 _PAGE = re.compile(r"^messages(\d*)\.html$")
-_OFFSET = re.compile(r"^UTC(?:([+-])(\d{1,2}):?(\d{2}))?$")
+_DATE = re.compile(r"(\d{2})\.(\d{2})\.(\d{4}) (\d{2}):(\d{2}):(\d{2})(?: UTC(?:([+-])(\d{1,2}):?(\d{2}))?)?")
 _REPLY = re.compile(r"GoToMessage\((\d+)\)|go_to_message(\d+)")
 _VIA_BOT = re.compile(r"\s+via @\S+$")
 _UTC = timezone.utc
@@ -50,7 +50,8 @@ _MEDIA_TITLES = {"Photo": "photo", "Sticker": "sticker", "Video file": "video_fi
                  "Self-destructing photo": "photo", "Self-destructing video": "video_file"}
 _MEDIA_WRAPS = {"photo_wrap": "photo", "video_file_wrap": "video_file", "animated_wrap": "animation",
                 "sticker_wrap": "sticker", "media_poll": "poll", "media_giveaway": "giveaway"}
-_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+# lxml's HTML parser with plain elements: lxml.html's element classes cost a lookup per node
+_PARSER = etree.HTMLParser(encoding="utf-8")
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -76,25 +77,25 @@ def _pages_in(folder: Path) -> list[Path]:
     return [page for _, page in sorted(found)]
 
 
+def _content(element) -> str:
+    return "".join(element.itertext())
+
+
 def _classes(element) -> list[str]:
     return element.get("class", "").split()
 
 
 def _parse_date(title: str) -> datetime:
     """``01.03.2024 11:00:00 UTC+03:00`` -> aware UTC datetime (ValueError when malformed)."""
-    title = title.strip()
-    local = datetime.strptime(title[:19], "%d.%m.%Y %H:%M:%S")
-    rest = title[19:].strip()
-    offset = timedelta(0)
-    if rest:
-        match = _OFFSET.match(rest)
-        if not match:
-            raise ValueError(f"unknown time zone {rest!r}")
-        if match.group(1):
-            offset = timedelta(hours=int(match.group(2)), minutes=int(match.group(3)))
-            if match.group(1) == "-":
-                offset = -offset
-    return (local - offset).replace(tzinfo=_UTC)
+    match = _DATE.fullmatch(title.strip())
+    if not match:
+        raise ValueError(f"expected 'dd.mm.yyyy HH:MM:SS UTC+hh:mm', got {title!r:.60}")
+    day, month, year, hour, minute, second, sign, off_hours, off_minutes = match.groups()
+    local = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=_UTC)
+    if sign is None:
+        return local
+    offset = timedelta(hours=int(off_hours), minutes=int(off_minutes))
+    return local - offset if sign == "+" else local + offset
 
 
 def _is_link(anchor, text: str) -> bool:
@@ -147,7 +148,7 @@ def _media_type(wrap) -> str:
                 return _MEDIA_WRAPS[cls]
             if cls.startswith("media_") and cls != "media_wrap":
                 title = next((t for t in element.iter() if "title" in _classes(t)), None)
-                title_text = title.text_content().strip() if title is not None else ""
+                title_text = _content(title).strip() if title is not None else ""
                 return _MEDIA_TITLES.get(title_text, cls[len("media_"):])
     return "unknown"
 
@@ -164,13 +165,13 @@ def _reactions(container) -> tuple[int, dict]:
                 continue
             classes = _classes(part)
             if "emoji" in classes:
-                emoji = part.text_content().strip()
+                emoji = _content(part).strip()
                 if not emoji:
                     refs = (e.get("href") or e.get("src") for e in part.iter())
                     ref = next((r for r in refs if r), "")
                     emoji = f"custom:{Path(ref).stem}" if ref else "custom"
             elif "count" in classes:
-                count = int(part.text_content().strip())
+                count = int(_content(part).strip())
             elif "userpic" in classes:
                 pictures += 1
         key = emoji or "unknown"
@@ -258,7 +259,7 @@ def _page_channel(page: Path, root) -> tuple[str, object]:
     if header is None or history is None:
         raise InputError(page, "not a Telegram Desktop HTML export page (no page header or message history)")
     title = next((el for el in header.iter("div") if {"text", "bold"} <= set(_classes(el))), None)
-    name = title.text_content().strip() if title is not None else ""
+    name = _content(title).strip() if title is not None else ""
     if not name:
         raise InputError(page, "the page header has no chat name")
     return name, history
@@ -297,7 +298,7 @@ def read(path, *, stats: IngestStats, skip_bad: bool = False, **options) -> Iter
     channel = None
     for page in pages:
         try:
-            root = lxml.html.parse(str(page), _PARSER).getroot()
+            root = etree.parse(str(page), _PARSER).getroot()
         except (OSError, ValueError) as error:
             raise InputError(page, f"cannot parse HTML: {error}") from None
         if root is None:
