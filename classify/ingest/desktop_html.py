@@ -299,7 +299,7 @@ def read(path, *, stats: IngestStats, skip_bad: bool = False, **options) -> Iter
     for page in pages:
         try:
             root = etree.parse(str(page), _PARSER).getroot()
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, etree.LxmlError) as error:
             raise InputError(page, f"cannot parse HTML: {error}") from None
         if root is None:
             raise InputError(page, "empty file: no HTML content")
