@@ -6,9 +6,9 @@ CheckThat! TSV (one sentence per row). Posts are split into sentences with
 label when a gold span of that label covers at least half of it.
 
 ``train_claims(config) -> (estimator, metadata)`` is what ``classify train claims``
-and the default-bundle build call; save the estimator with
-``classify.bundle.save_component(directory, "claims", estimator, metadata=metadata,
-card_section=claims_card_section(metadata))``.
+and the default-bundle build call; ``save_claims_component(directory, estimator, metadata)``
+writes it as the ``claims`` component of a bundle (``classify.bundle.save_component``
+with :func:`claims_card_section`).
 
 Example config (TOML)::
 
@@ -45,7 +45,7 @@ from training.claims import ClaimSentenceClassifier
 from training.config import apply_overrides
 
 __all__ = ["ClaimDataSource", "ClaimsTrainingConfig", "load_claims_config", "sentence_examples",
-           "read_claim_examples", "train_claims", "claims_card_section", "MIN_COVERAGE"]
+           "read_claim_examples", "train_claims", "claims_card_section", "save_claims_component", "MIN_COVERAGE"]
 
 MIN_COVERAGE = 0.5
 SENTENCE_KINDS = ("auto", "posts", "sentences")
@@ -269,3 +269,10 @@ def claims_card_section(metadata: dict) -> str:
         for lang, m in per_lang.items():
             lines.append(f"| {label} | {lang} | {m['threshold']:.2f} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} |")
     return "\n".join(lines)
+
+
+def save_claims_component(directory, model: ClaimSentenceClassifier, metadata: dict):
+    """Write the estimator as the ``claims`` component of the bundle folder ``directory``."""
+    from classify.bundle import save_component
+
+    return save_component(directory, "claims", model, metadata=metadata, card_section=claims_card_section(metadata))

@@ -29,3 +29,21 @@ def cluster(tagged, output, threshold, cross_threshold, no_cross_lingual, min_co
                              cross_lingual=not no_cross_lingual, min_count=min_count)
     groups = cluster_tagged_file(tagged, output, options)
     click.echo(f"{len(groups)} recurring claim group(s) written to {output}")
+
+
+@click.command("claims")
+@click.argument("config", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+              help="Bundle folder; the `claims` component is added (other components are kept).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a config value, e.g. --set model.C=4 --set data.0.weight=0.5 (repeatable).")
+def train_claims_command(config, output, overrides):
+    """Train the claim sentence classifier from CONFIG (TOML) into the bundle folder OUTPUT."""
+    from training.train_claims import load_claims_config, save_claims_component, train_claims
+
+    model, metadata = train_claims(load_claims_config(config, overrides))
+    path = save_claims_component(output, model, metadata)
+    for label, per_lang in metadata["metrics"]["cross_validated_sentences"].items():
+        summary = ", ".join(f"{lang} F1 {m['f1']:.3f} (threshold {m['threshold']:.2f})" for lang, m in per_lang.items())
+        click.echo(f"{label}: {summary} [cross-validated, sentence level]")
+    click.echo(f"claims component written to {path}")

@@ -122,3 +122,23 @@ def test_config_round_trip_and_unknown_model_parameter(tmp_path):
     assert ClaimsTrainingConfig.from_dict(config.to_dict()) == config
     with pytest.raises(InputError, match="unknown \\[model\\] parameter"):
         ClaimsTrainingConfig.from_dict({"model": {"gamma": 1}})
+
+
+def test_train_command_writes_a_loadable_claims_component(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from classify.cli.claims import train_claims_command
+
+    write_jsonl(tmp_path / "gold.jsonl", make_posts(n_posts=60))
+    config = tmp_path / "claims.toml"
+    config.write_text('[[data]]\npath = "gold.jsonl"\n[model]\ncv_folds = 3\nn_features = 1024\n', encoding="utf-8")
+    out = tmp_path / "bundle"
+    result = CliRunner().invoke(train_claims_command, [str(config), "-o", str(out), "--set", "model.C=1.5"])
+    assert result.exit_code == 0, result.output
+    assert "checkworthy: " in result.output
+    metadata = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
+    assert metadata["components"]["claims"]["config"]["model"]["C"] == 1.5
+    assert "## Claims" in (out / "README.md").read_text(encoding="utf-8")
+    assert load_bundle(out).components["claims"].labels_ == ["checkworthy"]
