@@ -101,9 +101,19 @@ def _fill(template: str, rng: random.Random) -> str:
     )
 
 
+MONTHS_RU = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
+             "октября", "ноября", "декабря"]
+MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+             "October", "November", "December"]
+
+
 def _sentences(rng: random.Random, lang: str, long: bool) -> list[str]:
     openers, bodies = (RU_OPENERS, RU_BODIES) if lang == "ru" else (EN_OPENERS, EN_BODIES)
-    parts = [_fill(rng.choice(openers), rng)]
+    opener = _fill(rng.choice(openers), rng)
+    if rng.random() < 0.7:  # news posts open with the day they report on
+        day, month = rng.randint(1, 28), rng.randrange(12)
+        opener = (f"{day} {MONTHS_RU[month]} — " if lang == "ru" else f"{MONTHS_EN[month]} {day} — ") + opener
+    parts = [opener]
     for _ in range(rng.randint(2, 6) if long else rng.randint(0, 1)):
         parts.append(_fill(rng.choice(bodies), rng))
     return parts
@@ -121,8 +131,9 @@ def _text_parts(rng: random.Random, n: int, short: bool) -> list:
     parts: list = []
     if rng.random() < 0.5:
         parts.append({"type": "bold", "text": "⚡️ " + sentences.pop(0)})
-        parts.append("\n\n")
-    body = " ".join(s for s in sentences if s != "\n\n") if sentences else ""
+        if sentences:
+            parts.append("\n\n")
+    body = " ".join(sentences).replace(" \n\n ", "\n\n").removeprefix("\n\n ")
     if body:
         parts.append(body)
     roll = rng.random()
