@@ -1,9 +1,12 @@
 """Choose posts to annotate: stratified by channel and month, skipping duplicates, optionally model-guided.
 
 Without a model, posts are drawn at random (seeded) inside each (channel, month)
-stratum. With a model (anything with ``predict_scores(texts) -> [{theme: p}]``),
-each stratum gives first the posts whose scores lie closest to the decision
-threshold, and every chosen post carries the model's guesses as ``suggestions``.
+stratum. With a model, each stratum gives first the posts whose theme scores lie
+closest to the model's decision thresholds, and every chosen post carries the
+model's guesses as ``suggestions``. A model is either an object with
+``predict_scores(texts) -> [{theme: probability}]`` (thresholds in a ``thresholds_``
+dict, else 0.5), or a theme estimator with ``classes_``, ``predict_proba(texts, langs=...)``
+and ``thresholds_for(lang)`` (:class:`training.themes.ThemeClassifier`).
 
 >>> import pandas as pd
 >>> posts = pd.DataFrame({"id": ["a/1", "a/2", "b/1"], "channel": ["a", "a", "b"],
@@ -17,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -29,8 +32,24 @@ ALLOCATIONS = ("proportional", "equal")
 DEFAULT_THRESHOLD = 0.5
 
 
-class ScoringModel(Protocol):
-    def predict_scores(self, texts: list[str]) -> list[dict[str, float]]: ...
+def model_theme_scores(model, texts: list[str], langs: list[str | None]
+                       ) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
+    """Each text's theme probabilities and the thresholds that apply to it (by its language)."""
+    if hasattr(model, "predict_proba") and hasattr(model, "classes_"):
+        langs_known = [lang if isinstance(lang, str) else None for lang in langs]
+        matrix = np.asarray(model.predict_proba(texts, langs=langs_known))
+        themes = [str(theme) for theme in model.classes_]
+        scores = [dict(zip(themes, map(float, row))) for row in matrix]
+        if hasattr(model, "thresholds_for"):
+            by_lang = {lang: model.thresholds_for(lang) if lang else model.thresholds_for()
+                       for lang in set(langs_known)}
+            return scores, [by_lang[lang] for lang in langs_known]
+        return scores, [{}] * len(texts)
+    if hasattr(model, "predict_scores"):
+        scores = [{str(k): float(v) for k, v in row.items()} for row in model.predict_scores(texts)]
+        fixed = getattr(model, "thresholds_", None)
+        return scores, [fixed if isinstance(fixed, dict) else {}] * len(texts)
+    raise TypeError(f"{type(model).__name__} has neither predict_scores nor predict_proba with classes_")
 
 
 @dataclass
@@ -106,14 +125,13 @@ def _allocate(sizes: pd.Series, n: int, allocation: str) -> dict[str, int]:
     return quota
 
 
-def _margins(scores: list[dict[str, float]], thresholds: dict[str, float]) -> np.ndarray:
+def _margins(scores: list[dict[str, float]], thresholds: list[dict[str, float]]) -> np.ndarray:
     """Distance of the least certain theme score from its threshold (small = the model is unsure)."""
-    return np.array([min((abs(p - thresholds.get(theme, DEFAULT_THRESHOLD)) for theme, p in row.items()),
-                         default=1.0) for row in scores])
+    return np.array([min((abs(p - limits.get(theme, DEFAULT_THRESHOLD)) for theme, p in row.items()),
+                         default=1.0) for row, limits in zip(scores, thresholds)])
 
 
-def sample_posts(posts: pd.DataFrame, n: int, *, seed: int = 0, model: ScoringModel | None = None,
-                 agent: str = "model", thresholds: dict[str, float] | None = None,
+def sample_posts(posts: pd.DataFrame, n: int, *, seed: int = 0, model=None, agent: str = "model",
                  exclude_ids: Iterable[str] = (), allocation: str = "proportional") -> SampleResult:
     """Choose ``n`` posts to annotate from a post table (``id``, ``text``, and ideally ``channel``, ``date``)."""
     if n <= 0:
@@ -139,11 +157,12 @@ def sample_posts(posts: pd.DataFrame, n: int, *, seed: int = 0, model: ScoringMo
     candidates["_stratum"] = _strata(candidates)
     rng = np.random.default_rng(seed)
     candidates["_random"] = rng.permutation(len(candidates))
-    scores_by_index: dict[int, dict[str, float]] = {}
+    scores_by_index: dict[int, tuple[dict, dict]] = {}
     if model is not None and len(candidates):
-        scores = model.predict_scores(candidates["text"].astype(str).tolist())
-        candidates["_margin"] = _margins(scores, thresholds or {})
-        scores_by_index = dict(zip(candidates.index, scores))
+        langs = candidates["lang"].tolist() if "lang" in candidates else [None] * len(candidates)
+        scores, thresholds = model_theme_scores(model, candidates["text"].astype(str).tolist(), langs)
+        candidates["_margin"] = _margins(scores, thresholds)
+        scores_by_index = dict(zip(candidates.index, zip(scores, thresholds)))
     else:
         candidates["_margin"] = 0.0
     quota = _allocate(candidates["_stratum"].value_counts().sort_index(), n, allocation)
@@ -160,8 +179,8 @@ def sample_posts(posts: pd.DataFrame, n: int, *, seed: int = 0, model: ScoringMo
                 meta[column] = row[column].isoformat() if isinstance(row[column], pd.Timestamp) else str(row[column])
         suggestions = None
         if model is not None:
-            scores = {theme: round(float(p), 6) for theme, p in scores_by_index[index].items()}
-            limits = thresholds or {}
+            raw_scores, limits = scores_by_index[index]
+            scores = {theme: round(p, 6) for theme, p in raw_scores.items()}
             suggestions = {"themes": [t for t, p in scores.items() if p >= limits.get(t, DEFAULT_THRESHOLD)],
                            "scores": scores, "agent": agent}
         lang = row["lang"] if "lang" in chosen and isinstance(row.get("lang"), str) else None

@@ -172,15 +172,14 @@ def sample_command(posts, count, output, model_path, exclude, allocation, seed, 
 
     frame = load_posts(posts)
     exclude_ids = {record.id for path in exclude for record in read_labeled(path)}
-    model, agent, thresholds = None, "model", None
+    model, agent = None, "model"
     if model_path:
         from classify.model import load_model
 
         model = load_model(model_path)
         agent = str(getattr(model, "name", None) or model_path)
-        thresholds = getattr(model, "thresholds_", None)
-    result = sample_posts(frame, count, seed=seed, model=model, agent=agent, thresholds=thresholds,
-                          exclude_ids=exclude_ids, allocation=allocation)
+    result = sample_posts(frame, count, seed=seed, model=model, agent=agent, exclude_ids=exclude_ids,
+                          allocation=allocation)
     if model is not None:
         from labels.validate import require_known_labels
 

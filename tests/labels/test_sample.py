@@ -116,3 +116,31 @@ def test_sample_command_writes_a_batch_that_validates(tmp_path):
     assert result.exit_code == 0, result.output
     assert "skipped: 1 empty texts, 1 duplicates, 1 repeated texts" in result.output
     assert len(read_labeled(out)) == 10
+
+
+class FakeEstimator:
+    """Estimator-style model: probability 0.35 for every post, thresholds by language (ru 0.3, en 0.8)."""
+
+    classes_ = ["security", "economy"]
+
+    def predict_proba(self, texts, langs=None):
+        import numpy as np
+
+        return np.tile([0.35, 0.0], (len(texts), 1))
+
+    def thresholds_for(self, lang="*"):
+        return {"security": {"ru": 0.3, "en": 0.8}.get(lang, 0.5), "economy": 0.5}
+
+
+def test_estimator_models_use_their_per_language_thresholds():
+    mixed = pd.DataFrame({"id": [f"mix/{i}" for i in range(6)], "channel": "mix",
+                          "date": pd.Timestamp("2024-05-01", tz="UTC"),
+                          "lang": ["en", "ru", "en", "ru", "en", "en"],
+                          "text": [f"Post {i} of a mixed channel." for i in range(6)]})
+    result = sample_posts(mixed, 2, model=FakeEstimator(), seed=5)
+    # every post scores 0.35: 0.05 from the Russian threshold, 0.45 from the English one
+    assert sorted(r.id for r in result.records) == ["mix/1", "mix/3"]
+    assert result.records[0].suggestions["themes"] == ["security"]
+    assert result.records[0].suggestions["scores"] == {"security": 0.35, "economy": 0.0}
+    english = sample_posts(mixed[mixed["lang"] == "en"], 2, model=FakeEstimator())
+    assert all(r.suggestions["themes"] == [] for r in english.records)  # 0.35 < 0.8
