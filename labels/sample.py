@@ -132,8 +132,13 @@ def _margins(scores: list[dict[str, float]], thresholds: list[dict[str, float]])
 
 
 def sample_posts(posts: pd.DataFrame, n: int, *, seed: int = 0, model=None, agent: str = "model",
-                 exclude_ids: Iterable[str] = (), allocation: str = "proportional") -> SampleResult:
-    """Choose ``n`` posts to annotate from a post table (``id``, ``text``, and ideally ``channel``, ``date``)."""
+                 exclude_ids: Iterable[str] = (), exclude_texts: Iterable[str] = (),
+                 allocation: str = "proportional") -> SampleResult:
+    """Choose ``n`` posts to annotate from a post table (``id``, ``text``, and ideally ``channel``, ``date``).
+
+    Posts whose id is in ``exclude_ids`` or whose text (compared case- and space-insensitively)
+    is in ``exclude_texts`` are skipped: already labeled files often use another id scheme.
+    """
     if n <= 0:
         raise ValueError("n must be positive")
     if allocation not in ALLOCATIONS:
@@ -147,10 +152,12 @@ def sample_posts(posts: pd.DataFrame, n: int, *, seed: int = 0, model=None, agen
         duplicate = frame["duplicate_of"].notna() & keep
         skipped["duplicates"] = int(duplicate.sum())
         keep &= ~duplicate
-    repeated = text.map(_normalised).duplicated() & keep
+    normalised = text.map(_normalised)
+    repeated = normalised.duplicated() & keep
     skipped["repeated texts"] = int(repeated.sum())
     keep &= ~repeated
-    excluded = frame["id"].astype(str).isin(set(map(str, exclude_ids))) & keep
+    excluded = (frame["id"].astype(str).isin(set(map(str, exclude_ids)))
+                | normalised.isin({_normalised(t) for t in exclude_texts})) & keep
     skipped["already labeled"] = int(excluded.sum())
     keep &= ~excluded
     candidates = frame[keep].copy()

@@ -157,7 +157,7 @@ def merge_command(files, output, ties, taxonomy_path):
 @click.option("--model", "model_path", type=click.Path(exists=True), default=None,
               help="Model bundle: prefer posts it is least sure about and pre-fill its suggestions.")
 @click.option("--exclude", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Labeled file(s) whose posts must not be chosen again.")
+              help="Labeled file(s) whose posts (same id or same text) must not be chosen again.")
 @click.option("--allocation", type=click.Choice(["proportional", "equal"]), default="proportional",
               show_default=True, help="Posts per channel-month: proportional to its size, or equal.")
 @click.option("--seed", default=0, show_default=True, help="Random seed (same seed, same batch).")
@@ -171,15 +171,15 @@ def sample_command(posts, count, output, model_path, exclude, allocation, seed, 
     from labels.sample import load_posts, sample_posts
 
     frame = load_posts(posts)
-    exclude_ids = {record.id for path in exclude for record in read_labeled(path)}
+    excluded = [record for path in exclude for record in read_labeled(path)]
     model, agent = None, "model"
     if model_path:
         from classify.model import load_model
 
         model = load_model(model_path)
         agent = str(getattr(model, "name", None) or model_path)
-    result = sample_posts(frame, count, seed=seed, model=model, agent=agent, exclude_ids=exclude_ids,
-                          allocation=allocation)
+    result = sample_posts(frame, count, seed=seed, model=model, agent=agent, allocation=allocation,
+                          exclude_ids=[r.id for r in excluded], exclude_texts=[r.text for r in excluded])
     if model is not None:
         from labels.validate import require_known_labels
 

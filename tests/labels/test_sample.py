@@ -47,7 +47,8 @@ def test_stratified_by_channel_and_month_skipping_duplicates():
 
 
 def test_equal_allocation_and_exclusions():
-    result = sample_posts(_posts(), 8, allocation="equal", exclude_ids=["small/0", "small/1"])
+    result = sample_posts(_posts(), 8, allocation="equal", exclude_ids=["small/0"],
+                          exclude_texts=["SMALL channel post 1. "])
     assert result.per_stratum == {"big 2024-01": 2, "big 2024-02": 2, "big 2024-03": 2, "small 2024-01": 2}
     assert result.skipped["already labeled"] == 2
     assert {r.id for r in result.records if r.id.startswith("small")} == {"small/2", "small/3"}
