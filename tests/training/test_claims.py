@@ -142,3 +142,44 @@ def test_train_command_writes_a_loadable_claims_component(tmp_path):
     assert metadata["components"]["claims"]["config"]["model"]["C"] == 1.5
     assert "## Claims" in (out / "README.md").read_text(encoding="utf-8")
     assert load_bundle(out).components["claims"].labels_ == ["checkworthy"]
+
+
+@pytest.fixture(scope="module")
+def tiny_sentence_model(tmp_path_factory):
+    """A small sentence-transformers model built and saved locally (random word vectors + mean pooling)."""
+    st = pytest.importorskip("sentence_transformers", reason="the embeddings extra is not installed")
+    from sentence_transformers.models import Pooling, WordEmbeddings
+    from sentence_transformers.models.tokenizer import WhitespaceTokenizer
+
+    frame, _ = sentence_examples(make_posts())
+    vocab = sorted({w.strip(".,!?%").lower() for text in frame["text"] for w in text.split()})
+    rng = np.random.default_rng(0)
+    words = WordEmbeddings(tokenizer=WhitespaceTokenizer(vocab=vocab, do_lower_case=True),
+                           embedding_weights=rng.normal(size=(len(vocab), 16)).astype(np.float32))
+    model = st.SentenceTransformer(modules=[words, Pooling(16, pooling_mode="mean")], device="cpu")
+    path = tmp_path_factory.mktemp("tiny_st")
+    model.save(str(path))
+    return str(path)
+
+
+@pytest.mark.slow
+def test_embedding_backend_adds_features_and_round_trips(tiny_sentence_model, tmp_path):
+    frame, targets = sentence_examples(make_posts())
+    model = ClaimSentenceClassifier(cv_folds=3, n_features=2 ** 10, embedding_model=tiny_sentence_model,
+                                    embedding_languages=("en",)).fit(frame, targets)
+    assert model.embedding_dim_ == 16
+    plain = ClaimSentenceClassifier(cv_folds=3, n_features=2 ** 10).fit(frame, targets)
+    assert model.stage1_["checkworthy"].coef_.shape[1] == plain.stage1_["checkworthy"].coef_.shape[1] + 16
+    save_component(tmp_path, "claims", model, metadata={}, card_section="")
+    loaded = load_bundle(tmp_path).components["claims"]
+    np.testing.assert_allclose(loaded.predict_scores(frame), model.predict_scores(frame), rtol=1e-5)
+    russian_only = frame[frame["lang"] == "ru"].head(3)
+    assert loaded.predict_scores(russian_only).shape == (3, 1)
+
+
+def test_missing_embedding_model_is_a_clear_error():
+    from classify.errors import ModelError
+    from training.claim_embeddings import resolve_model_path
+
+    with pytest.raises(ModelError, match="not found"):
+        resolve_model_path("/nonexistent/model-folder")

@@ -1,0 +1,188 @@
+"""Claim classifier: quality and speed beside a TF-IDF + logistic regression baseline, in one run.
+
+Held-out sets (labels never seen in training):
+
+- ``ct_dev``: CheckThat! 2024 English ``ct24_english_dev.tsv`` (the official
+  held-out labels are hidden; dev is kept out of training);
+- ``ru_posts``: 25% of the Russian gold posts, split by post with a fixed seed;
+- ``articles``: 25% of the labeled news-article openings, split by article.
+
+Both models train on CheckThat! train plus the other 75% of the gold posts and
+articles. Sentence-level F1 of the positive class is what the targets and
+CheckThat! use; span-level F1 (half-coverage rule) is printed beside it.
+Speed: sentences/s of each model (features + scoring), and posts/s of claim
+extraction (segmentation + scoring) and of full tagging (themes + claims, when
+``classify.model`` and a bundle with both components are available).
+
+Run: ``python benchmarks/claims.py [--data ../shared/data] [--bundle models/default]``
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from classify.claims import find_claims  # noqa: E402
+from labels.records import read_labeled  # noqa: E402
+from training.claims import ClaimSentenceClassifier  # noqa: E402
+from training.evaluate_claims import claim_metrics  # noqa: E402
+from training.train_claims import load_claims_config, sentence_examples  # noqa: E402
+
+TARGETS = {"ct_dev": 0.80, "ru_posts": 0.87, "articles": 0.85}
+REFERENCE_BASELINE = {"ct_dev": 0.77, "ru_posts": 0.82, "articles": 0.79}
+SEED = 13
+
+
+class TfidfBaseline:
+    """TF-IDF (word 1-2 grams) + logistic regression on the sentence alone, threshold 0.5."""
+
+    def fit(self, frame: pd.DataFrame, targets, sample_weight=None):
+        self.labels_ = ["checkworthy"]
+        self.vectorizer_ = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+        features = self.vectorizer_.fit_transform(frame["text"])
+        self.model_ = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced")
+        self.model_.fit(features, [bool(t) for t in targets], sample_weight=sample_weight)
+        return self
+
+    def predict_scores(self, frame):
+        return self.model_.predict_proba(self.vectorizer_.transform(frame["text"]))[:, [1]]
+
+    def threshold_matrix(self, frame):
+        return np.full((len(frame), 1), 0.5)
+
+
+def split_by_record(records, fraction=0.25, seed=SEED):
+    ids = sorted({r.id for r in records})
+    random.Random(seed).shuffle(ids)
+    test = set(ids[:int(len(ids) * fraction)])
+    return [r for r in records if r.id not in test], [r for r in records if r.id in test]
+
+
+def load_sets(data: Path):
+    ru = [r for r in read_labeled(data / "themes/telegram_ru_gold.jsonl") if r.claims is not None]
+    articles = [r for r in read_labeled(data / "themes/news_articles_gold.jsonl") if r.claims is not None]
+    ru_train, ru_test = split_by_record(ru)
+    articles_train, articles_test = split_by_record(articles)
+    train = [("ct", read_labeled(data / "checkworthy/ct24_english_train.tsv"), "sentences"),
+             ("ru", ru_train, "posts"), ("articles", articles_train, "posts")]
+    tests = {"ct_dev": (read_labeled(data / "checkworthy/ct24_english_dev.tsv"), "sentences"),
+             "ru_posts": (ru_test, "posts"), "articles": (articles_test, "posts")}
+    return train, tests
+
+
+def training_table(train):
+    frames, targets = [], []
+    for name, records, kind in train:
+        frame, target = sentence_examples(records, kind=kind)
+        frame["post"] = f"{name}#" + frame["post"].astype(str)
+        frames.append(frame)
+        targets += target
+    return pd.concat(frames, ignore_index=True), targets
+
+
+def evaluate(model, records, kind):
+    frame, targets = sentence_examples(records, kind=kind)
+    truth = np.array([bool(t) for t in targets])
+    started = time.perf_counter()
+    predicted = (model.predict_scores(frame) >= model.threshold_matrix(frame))[:, 0]
+    seconds = time.perf_counter() - started
+    result = {"sentence_f1": f1_score(truth, predicted), "sentences_per_s": len(frame) / seconds,
+              "sentences": len(frame)}
+    if kind == "posts":
+        claims = find_claims(model, [r.text for r in records], [r.lang for r in records])
+        metrics = claim_metrics(records, {r.id: c for r, c in zip(records, claims)})
+        result["span_f1"] = metrics["span"]["all"]["f1"]
+    return result
+
+
+def extraction_speed(model, data: Path, n_posts: int):
+    posts = []
+    with open(data / "telegram_ru_news/posts.jsonl", encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            if record.get("text"):
+                posts.append(record["text"])
+            if len(posts) == n_posts:
+                break
+    started = time.perf_counter()
+    find_claims(model, posts, ["ru"] * len(posts))
+    return len(posts) / (time.perf_counter() - started), len(posts)
+
+
+def full_tagging_speed(bundle: Path, data: Path, n_posts: int):
+    try:
+        from classify.model import load_model
+        from classify.tag import tag_frame
+    except ImportError as error:
+        return f"n/a ({error})"
+    if not (bundle / "metadata.json").is_file():
+        return f"n/a (no bundle at {bundle})"
+    model = load_model(bundle)
+    if not getattr(model, "has_claims", False):
+        return f"n/a ({bundle} has no claims component)"
+    rows = []
+    with open(data / "telegram_ru_news/posts.jsonl", encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            if record.get("text"):
+                rows.append({"id": str(len(rows)), "text": record["text"], "lang": "ru"})
+            if len(rows) == n_posts:
+                break
+    frame = pd.DataFrame(rows)
+    tag_frame(model, frame.head(200))  # warm caches
+    started = time.perf_counter()
+    tag_frame(model, frame)
+    return f"{len(frame) / (time.perf_counter() - started):,.0f} posts/s ({len(frame)} posts, target >= 3,000)"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--config", type=Path, default=ROOT / "training/configs/default_claims.toml")
+    parser.add_argument("--bundle", type=Path, default=ROOT / "models/default")
+    parser.add_argument("--posts", type=int, default=5000, help="posts for the speed runs")
+    args = parser.parse_args(argv)
+
+    train, tests = load_sets(args.data)
+    frame, targets = training_table(train)
+    params = load_claims_config(args.config).model
+    print(f"training sentences: {len(frame)} ({sum(bool(t) for t in targets)} check-worthy); model params {params}")
+    models = {}
+    for name, model in (("tfidf+LR baseline", TfidfBaseline()), ("claims model", ClaimSentenceClassifier(**params))):
+        started = time.perf_counter()
+        models[name] = model.fit(frame, targets)
+        print(f"{name}: trained in {time.perf_counter() - started:.0f} s")
+
+    print()
+    header = f"{'held-out set':<10} {'sentences':>9} | {'baseline F1':>11} {'model F1':>8} {'target':>6} {'ref. base':>9} | " \
+             f"{'base span F1':>12} {'model span F1':>13} | {'base sent/s':>11} {'model sent/s':>12}"
+    print(header)
+    print("-" * len(header))
+    for name, (records, kind) in tests.items():
+        base = evaluate(models["tfidf+LR baseline"], records, kind)
+        ours = evaluate(models["claims model"], records, kind)
+        span = (f"{base['span_f1']:>12.3f} {ours['span_f1']:>13.3f}" if "span_f1" in ours else f"{'-':>12} {'-':>13}")
+        print(f"{name:<10} {ours['sentences']:>9} | {base['sentence_f1']:>11.3f} {ours['sentence_f1']:>8.3f} "
+              f"{TARGETS[name]:>6.2f} {REFERENCE_BASELINE[name]:>9.2f} | {span} | "
+              f"{base['sentences_per_s']:>11,.0f} {ours['sentences_per_s']:>12,.0f}")
+    print()
+    for name, model in models.items():
+        speed, count = extraction_speed(model, args.data, args.posts)
+        print(f"claim extraction, {name}: {speed:,.0f} posts/s (segmentation + scoring, {count} Russian posts, 1 process)")
+    print(f"full tagging (themes + claims) with {args.bundle}: {full_tagging_speed(args.bundle, args.data, args.posts)}")
+
+
+if __name__ == "__main__":
+    main()
