@@ -66,6 +66,8 @@ TRUSTED_TYPES: list[str] = [
     "sklearn.linear_model._logistic.LogisticRegression",
     "sklearn.pipeline.Pipeline",
     "training.themes.ThemeClassifier",
+    "training.claims.ClaimSentenceClassifier",
+    "training.features.HashedTextFeatures",
 ]
 
 
