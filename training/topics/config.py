@@ -52,15 +52,14 @@ class ClusteringConfig:
     method: str = "kmeans"            # or "hdbscan" (with UMAP): slower, leaves outliers
     min_cluster_size: int = 30
     min_samples: int = 10
-    n_clusters: int = 0                # kmeans only; 0 = sqrt(distinct posts) / 2.5, within 2..60
+    n_clusters: int = 0                # kmeans only; 0 = sqrt(distinct posts) / 1.5, within 2..60
 
 
 @dataclass
 class RepresentationConfig:
     top_n_words: int = 10
     ngram_max: int = 2
-    min_df: int = 5
-    max_df: float = 0.3
+    max_features: int = 50000          # the most frequent words and bigrams kept for topic words
     representative_posts: int = 5
 
 

@@ -79,8 +79,8 @@ def _bertopic_embedder(backend):
 
 
 def n_clusters_for(config: TopicsConfig, n_docs: int) -> int:
-    """k for k-means: the configured number, or sqrt(n_docs) / 2.5 within 2..60; never above n_docs / 3."""
-    wanted = config.clustering.n_clusters or int(round(np.sqrt(n_docs) / 2.5))
+    """k for k-means: the configured number, or sqrt(n_docs) / 1.5 within 2..60; never above n_docs / 3."""
+    wanted = config.clustering.n_clusters or int(round(np.sqrt(n_docs) / 1.5))
     return int(max(2, min(wanted if config.clustering.n_clusters else min(wanted, 60), n_docs // 3)))
 
 
@@ -109,12 +109,13 @@ def _cluster_models(config: TopicsConfig, n_docs: int):
     return umap_model, hdbscan_model
 
 
-def _vectorizer(config: TopicsConfig, n_docs: int):
+def _vectorizer(config: TopicsConfig):
+    """Words and bigrams of the normalized posts; BERTopic fits it on one document per topic."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     rep = config.representation
     return CountVectorizer(token_pattern=r"\S+", lowercase=False, ngram_range=(1, rep.ngram_max),
-                           min_df=min(rep.min_df, max(1, n_docs // 20)), max_df=rep.max_df)
+                           max_features=rep.max_features)
 
 
 def _unit(matrix: np.ndarray) -> np.ndarray:
@@ -198,7 +199,7 @@ class TopicModel:
         umap_model, cluster_model = _cluster_models(config, len(fit_docs))
         topic_model = BERTopic(
             embedding_model=_bertopic_embedder(self.backend_), umap_model=umap_model, hdbscan_model=cluster_model,
-            vectorizer_model=_vectorizer(config, len(fit_docs)),
+            vectorizer_model=_vectorizer(config),
             ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
             top_n_words=config.representation.top_n_words, seed_topic_list=seeds, zeroshot_topic_list=zeroshot,
             zeroshot_min_similarity=config.guidance.zeroshot_min_similarity)
@@ -209,7 +210,7 @@ class TopicModel:
         fit_topics = self._reduce_outliers(topic_model, fit_docs, fit_topics, embeddings, config)
         if not np.array_equal(fit_topics, np.asarray(topic_model.topics_)):
             topic_model.update_topics(fit_docs, topics=fit_topics.tolist(),
-                                      vectorizer_model=_vectorizer(config, len(fit_docs)),
+                                      vectorizer_model=_vectorizer(config),
                                       ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
                                       top_n_words=config.representation.top_n_words)
 
@@ -296,6 +297,8 @@ class TopicModel:
 
     def _finish_bertopic(self, topic_model, fit_topics, embeddings) -> None:
         """Make the BERTopic object saved beside us readable: shown words, theme labels, our centroids."""
+        vectorizer = topic_model.vectorizer_model
+        vectorizer.vocabulary_ = {word: int(index) for word, index in vectorizer.vocabulary_.items()}
         topic_model.topic_representations_ = {
             topic: [(self.preprocessor_.display(word), score) for word, score in words]
             for topic, words in topic_model.topic_representations_.items()}

@@ -7,7 +7,7 @@ import pandas as pd
 
 from classify.errors import InputError
 
-FREQUENCIES = {"D": "D", "W": "W-SUN", "M": "MS", "Q": "QS", "Y": "YS"}
+FREQUENCIES = {"D": "D", "W": "W-SUN", "M": "M", "Q": "Q", "Y": "Y"}
 OVER_TIME_COLUMNS = ["channel", "period", "topic", "topic_label", "theme", "posts", "share"]
 
 
@@ -44,5 +44,5 @@ def topics_over_time(posts: pd.DataFrame, topics: Sequence[int], labels: Sequenc
               .rename("posts").reset_index())
     totals = counts.groupby(["channel", "period"])["posts"].transform("sum")
     counts["share"] = (counts["posts"] / totals).round(4)
-    counts["theme"] = counts["topic"].map(themes or {}).fillna("")
+    counts["theme"] = [(themes or {}).get(topic, "") for topic in counts["topic"]]
     return counts[OVER_TIME_COLUMNS].reset_index(drop=True)
