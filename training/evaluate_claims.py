@@ -21,7 +21,8 @@ from collections import defaultdict
 
 from classify.text.sentences import split_sentences
 
-__all__ = ["span_matches", "claim_metrics", "evaluate_claims", "MIN_COVERAGE"]
+__all__ = ["span_matches", "claim_metrics", "evaluate_claims", "evaluate_model_claims", "format_claim_metrics",
+           "MIN_COVERAGE"]
 
 MIN_COVERAGE = 0.5
 
@@ -112,3 +113,24 @@ def evaluate_claims(classifier, records, *, theme_predictor=None) -> dict:
     claims = find_claims(classifier, [r.text for r in labeled], [r.lang for r in labeled], theme_predictor)
     predictions = {record.id: found for record, found in zip(labeled, claims)}
     return claim_metrics(labeled, predictions, labels=list(classifier.labels_))
+
+
+def evaluate_model_claims(model, records) -> dict | None:
+    """Claim metrics of a loaded tagging model (``classify.model.load_model``) on gold records.
+
+    None when the model has no claims component or no record carries claim labels,
+    so ``classify evaluate`` can call it on any gold file.
+    """
+    if "claims" not in getattr(model, "components", {}) or not any(r.claims is not None for r in records):
+        return None
+    return evaluate_claims(model.components["claims"], records)
+
+
+def format_claim_metrics(metrics: dict) -> list[str]:
+    """Printable lines: one per level (span, sentence) and group (all, languages, labels)."""
+    lines = [f"{'claims':<10} {'group':<24} {'gold':>6} {'pred':>6} {'precision':>9} {'recall':>7} {'F1':>6}"]
+    for level in ("span", "sentence"):
+        for group, m in metrics[level].items():
+            lines.append(f"{level:<10} {group:<24} {m['gold']:>6} {m['predicted']:>6} {m['precision']:>9.3f} "
+                         f"{m['recall']:>7.3f} {m['f1']:>6.3f}")
+    return lines

@@ -43,3 +43,28 @@ def test_labels_only_match_their_own_label():
     metrics = claim_metrics([record], {"x": [{"start": 0, "end": 34, "label": "checkworthy"}]})
     assert metrics["span"]["label:military"]["recall"] == 0.0
     assert metrics["span"]["label:checkworthy"]["precision"] == 0.0
+
+
+def test_model_without_claims_or_gold_without_claims_gives_none():
+    from training.evaluate_claims import evaluate_model_claims
+
+    class ThemesOnly:
+        components = {"themes": object()}
+
+    record = LabeledRecord(id="x", text="Prices rose 5%.", lang="en", claims=[Span(0, 15)])
+    assert evaluate_model_claims(ThemesOnly(), [record]) is None
+
+    class WithClaims:
+        components = {"claims": object()}
+
+    unlabeled = LabeledRecord(id="y", text="Prices rose 5%.", lang="en", claims=None)
+    assert evaluate_model_claims(WithClaims(), [unlabeled]) is None
+
+
+def test_report_lines_cover_levels_and_groups():
+    from training.evaluate_claims import format_claim_metrics
+
+    record = LabeledRecord(id="x", text="Prices rose 5%. Hi!", lang="en", claims=[Span(0, 15)])
+    lines = format_claim_metrics(claim_metrics([record], {"x": [{"start": 0, "end": 15, "label": "checkworthy"}]}))
+    assert any(line.startswith("span") and " en " in line and line.endswith("1.000") for line in lines)
+    assert any(line.startswith("sentence") for line in lines)
