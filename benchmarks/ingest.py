@@ -126,11 +126,36 @@ def _row(label: str, result: dict, note: str = "") -> str:
 
 # --- language agreement ---------------------------------------------------------
 
+def _catalog_texts(lang: str) -> list[str]:
+    """Translated messages (>= 20 characters) of the operating system's gettext catalogs for ``lang``."""
+    import gettext
+    import glob
+
+    texts = []
+    for path in sorted(glob.glob(f"/usr/share/locale/{lang}/LC_MESSAGES/*.mo")
+                       + glob.glob(f"/usr/share/vim/vim*/lang/{lang}/LC_MESSAGES/*.mo")):
+        try:
+            with open(path, "rb") as handle:
+                catalog = gettext.GNUTranslations(handle)._catalog
+        except (OSError, ValueError, IndexError, UnicodeDecodeError):  # catalogs the stdlib cannot parse
+            continue
+        texts.extend(v for k, v in catalog.items() if isinstance(k, str) and k and isinstance(v, str)
+                     and v != k and len(v) >= 20)
+    return texts
+
+
+OTHER_LANGUAGES = ("be", "uk", "bg", "sr", "mk", "kk", "ky", "tg", "mn", "tt", "de", "fr", "es", "it", "nl", "pt",
+                   "pl", "sv", "da", "nb", "cs", "tr", "ro", "hu", "fi", "id", "vi")
+
+
 def lang_agreement() -> None:
     sys.path.insert(0, str(ROOT))
     import csv
 
-    from classify.text.lang import detect_languages
+    from classify.text import lang
+
+    def shortcut(text):
+        return lang._shortcut(lang._strip_links(text[:lang.PREFIX_CHARS]))
 
     sets = {"telegram_ru_news (22k posts)": _texts(DUMP)}
     articles = [json.loads(line) for line in open(SHARED / "themes" / "news_articles_gold.jsonl", encoding="utf-8")]
@@ -138,19 +163,36 @@ def lang_agreement() -> None:
     sets["euvsdisinfo claims (en)"] = _texts(SHARED / "themes" / "euvsdisinfo_claims_en.jsonl")
     with open(SHARED / "checkworthy" / "ct24_english_dev.tsv", encoding="utf-8") as handle:
         sets["CheckThat! 2024 dev (en)"] = [row["Text"] for row in csv.DictReader(handle, delimiter="\t")]
-    print("\nLanguage identification: production setting (200 chars + Russian shortcut) vs fastText on the full text")
+    print("\nLanguage identification: production setting (200 chars + shortcut) vs fastText on the full text")
     for name, texts in sets.items():
-        full = detect_languages(texts, max_chars=1_000_000, shortcut=False)
-        used = detect_languages(texts)
-        model_200 = detect_languages(texts, shortcut=False)
+        full = lang.detect_languages(texts, max_chars=1_000_000, shortcut=False)
+        used = lang.detect_languages(texts)
+        model_200 = lang.detect_languages(texts, shortcut=False)
+        decided = [shortcut(text) for text in texts]
         agree = sum(a == b for a, b in zip(used, full)) / len(texts)
         agree_200 = sum(a == b for a, b in zip(model_200, full)) / len(texts)
-        shares = {lang: round(used.count(lang) / len(used), 4) for lang in ("ru", "en", "other")}
-        line = f"  {name:<32} agreement {agree:.4f} (model on 200 chars alone: {agree_200:.4f})  shares {shares}"
+        covered = sum(d is not None for d in decided) / len(texts)
+        shares = {code: round(used.count(code) / len(used), 4) for code in ("ru", "en", "other")}
+        line = (f"  {name:<30} agreement {agree:.4f} (model alone on 200 chars: {agree_200:.4f}); "
+                f"shortcut decides {covered:.0%}; shares {shares}")
         if name.startswith("news_articles"):
             truth = [a["lang"] for a in articles]
-            line += f"  vs dataset language: {sum(a == b for a, b in zip(used, truth)) / len(truth):.4f}"
+            line += f"; vs the dataset's language: {sum(a == b for a, b in zip(used, truth)) / len(truth):.4f}"
         print(line)
+    catalogs = {code: _catalog_texts(code) for code in OTHER_LANGUAGES}
+    catalogs = {code: texts for code, texts in catalogs.items() if texts}
+    if not catalogs:
+        print("  (no gettext catalogs under /usr/share/locale: shortcut false-positive check skipped)")
+        return
+    fired = {code: [t for t in texts if shortcut(t) is not None] for code, texts in catalogs.items()}
+    total = sum(len(texts) for texts in catalogs.values())
+    wrong = {code: len(texts) for code, texts in fired.items() if texts}
+    print(f"  shortcut on {total:,} translated messages of {len(catalogs)} other languages "
+          f"(this system's gettext catalogs): decided 'ru'/'en' for {sum(wrong.values())} {wrong or ''}")
+    for code, texts in fired.items():
+        if texts:
+            said = lang.detect_languages(texts, max_chars=1_000_000, shortcut=False)
+            print(f"    {code}: fastText on the full text says {dict((c, said.count(c)) for c in set(said))}")
 
 
 # --- main --------------------------------------------------------------------

@@ -59,6 +59,22 @@ def test_shortcut_agrees_with_the_model():
     assert detect_languages(texts, shortcut=True) == detect_languages(texts, shortcut=False)
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("Министр иностранных дел провёл переговоры в Дели и обсудил поставки удобрений.", "ru"),
+    ("The minister said that talks with the delegation from India were useful.", "en"),
+    # no "ы/э/ё" or too few function words: the model decides
+    ("Историк нашел родину колеса", None),
+    ("Talks in Delhi: fertiliser supplies", None),
+    # other languages with the same letters
+    ("Тэлефон даведачнай службы працуе кругласутачна", None),  # Belarusian: no "и"
+    ("Бул документти даярдаган адамдардын тизмеси жана алардын даректери", None),  # Kyrgyz
+    ("Der Minister sagte, was die Delegation will, ist also klar.", None),  # German
+    ("De minister zei dat het gesprek nuttig was en is of blijft.", None),  # Dutch
+])
+def test_shortcut_decides_only_when_sure(text, expected):
+    assert lang._shortcut(text) == expected
+
+
 def test_identical_texts_are_identified_once(monkeypatch):
     calls = []
     real = lang._label
