@@ -38,8 +38,10 @@ _ROUTED_PREFIX = "m"
 _SINGLE_MESSAGES = re.compile(rb'\n "messages": \[')
 _ACCOUNT_START = b'{\n "about": '
 _CHAT_ITEM = b'\n   {\n    "'
-_CHAT_HEADER = re.compile(rb'\n   \{\n(?:    "name": ("(?:[^"\\\n]|\\.)*"|null),\n)?    "type": ("[^"\\\n]*"|null),\n'
-                          rb'    "id": (-?\d+),\n    "messages": \[')
+_CHAT_MESSAGES = b'\n    "messages": ['
+_CHAT_END = b"\n   }"
+_CHAT_KEY = re.compile(rb'\n    "(name|type|id)": ("(?:[^"\\\n]|\\.)*"|null|-?\d+)')
+_HEADER_WINDOW = 64 * 1024
 
 
 def backend():
@@ -259,14 +261,26 @@ def _find(raw, needle: bytes, pos: int) -> int:
 
 
 def _next_chat(raw, pos: int):
+    """``(position of the chat's '[', chat metadata)`` of the next chat object at or after ``pos``.
+
+    A chat is an object at 3 spaces whose key ``"messages"`` (at 4 spaces) comes
+    before the object closes; its ``name``, ``type`` and ``id`` are the one-line
+    keys before it, in any order and among any others.
+    """
     while True:
         at = _find(raw, _CHAT_ITEM, pos)
         if at < 0:
             return None
-        raw.seek(at)
-        match = _CHAT_HEADER.match(raw.read(4096))
-        if match:
-            return at, match
+        for size in (4096, _HEADER_WINDOW):  # most objects (contacts, sessions) end within a few lines
+            raw.seek(at)
+            window = raw.read(size)
+            key = window.find(_CHAT_MESSAGES)
+            end = window.find(_CHAT_END)
+            if key >= 0 or end >= 0:
+                break
+        if key >= 0 and (end < 0 or key < end):
+            meta = {name.decode(): json.loads(value) for name, value in _CHAT_KEY.findall(window, 0, key)}
+            return at + key + len(_CHAT_MESSAGES) - 1, meta
         pos = at + 1
 
 
@@ -279,11 +293,9 @@ def account(raw, path, parser, chat_filter) -> Iterator[tuple[dict, dict]]:
     pos = 0
     index = -1
     while (found := _next_chat(raw, pos)) is not None:
-        at, match = found
+        start, meta = found
         index += 1
-        chat = {"chat_index": index, "name": json.loads(match[1]) if match[1] else None,
-                "type": json.loads(match[2]), "id": int(match[3])}
-        start = at + match.end() - 1
+        chat = {"chat_index": index, **meta}
         if chat_filter is None or chat["type"] in chat_filter:
             span = _Span()
             for msg in _array_messages(raw, path, parser, start, b"     ", span):
@@ -299,6 +311,9 @@ def account(raw, path, parser, chat_filter) -> Iterator[tuple[dict, dict]]:
                 raise InputError(path, "truncated JSON (unexpected end of file)",
                                  location=f"byte {Path(path).stat().st_size}")
             pos = end + len(b"\n    ]")
+    if index < 0:  # no chat in the expected layout: let the event stream look
+        yield from _account_any_layout(raw, path, parser, chat_filter)
+        return
     _check_tail(raw, path, pos)
 
 

@@ -391,3 +391,15 @@ def test_missing_file_or_a_folder(tmp_path):
         read(tmp_path / "result.json")
     with pytest.raises(InputError, match="not a file"):
         read(tmp_path)
+
+
+def test_account_export_chats_with_other_keys_and_key_order(tmp_path):
+    data = json.loads(ACCOUNT.read_text(encoding="utf-8"))
+    channel = data["chats"]["list"][0]
+    data["chats"]["list"][0] = {"id": channel["id"], "type": channel["type"], "topics": {"enabled": False},
+                                "name": channel["name"], "messages": channel["messages"]}
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    posts, _ = read(path)
+    assert [(p["channel"], p["message_id"]) for p in posts] == [
+        (CHANNEL, 40), (CHANNEL, 41), ("Velorian Archive", 2)]
