@@ -44,6 +44,15 @@ def _register() -> None:
     from classify.cli.topics import topics
 
     main.add_command(topics)
+    from classify.cli.tag import tag
+
+    main.add_command(tag)
+    from classify.cli.train import train
+
+    main.add_command(train)
+    from classify.cli.evaluate import evaluate
+
+    main.add_command(evaluate)
 
 
 _register()

@@ -1,0 +1,43 @@
+"""``classify tag``: tag every post of new exports by theme (and claims, when the model has them)."""
+from __future__ import annotations
+
+import click
+
+from classify.ingest import FORMATS
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Tag table to write: .jsonl, .csv or .parquet (written atomically).")
+@click.option("--model", "model_path", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Model bundle folder (default: the shipped models/default).")
+@click.option("--format", "format_", type=click.Choice(list(FORMATS)), default=None,
+              help="Read every input with this reader instead of detecting each input's format.")
+@click.option("--skip-bad", is_flag=True, help="Skip malformed records (counted in the summary) instead of failing.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=5000, show_default=True,
+              help="Posts read, tagged and written at a time (bounds memory).")
+@click.option("--no-text", is_flag=True, help="Leave the post text out of the output.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--topics", "topics_path", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Topic model folder (`classify topics fit`): adds topic, topic_label, topic_probability.")
+def tag(inputs, output, model_path, format_, skip_bad, chunk_size, no_text, quiet, topics_path):
+    """Tag every post of INPUTS by theme, with calibrated scores.
+
+    INPUT: anything `classify ingest` reads (Telegram Desktop JSON/HTML exports,
+    Telethon dumps, web-preview text, JSONL/CSV with id and text). Output: one
+    record per post with id, lang, themes (over their thresholds) and
+    theme_scores ({theme: score}); then a posts-per-theme summary.
+    """
+    from classify.model import load_model
+    from classify.tag import tag_files
+
+    model = load_model(model_path)
+    topic_model = None
+    if topics_path:
+        from training.topics import load_topic_model
+
+        topic_model = load_topic_model(topics_path)
+    summary = tag_files(list(inputs), output, model=model, chunk_size=chunk_size, progress=not quiet,
+                        include_text=not no_text, format=format_, skip_bad=skip_bad, topic_model=topic_model)
+    click.echo("\n".join(summary.lines(model.themes_)))

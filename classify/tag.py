@@ -1,0 +1,124 @@
+"""Tag posts by theme (and claims, when the bundle has a claim component).
+
+:func:`tag_frame` is pure: a post table in (``classify.ingest`` schema, or any
+frame with ``id`` and ``text``), a tag table out, row for row, deterministic; it
+can be mapped over partitions. :func:`tag_files` streams any input the ingest
+readers accept through it, chunk by chunk, into one atomically written table.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from classify.io import TableWriter
+
+PASS_THROUGH = ("id", "channel", "message_id", "date", "lang", "duplicate_of")
+NO_THEME = "(none)"
+
+
+def tag_frame(model, posts: pd.DataFrame, *, include_text: bool = True, topic_model=None) -> pd.DataFrame:
+    """One tag row per post: ``id, channel, message_id, date, lang, duplicate_of, [text,] themes, theme_scores[, claims]``.
+
+    ``themes`` lists the theme ids over their thresholds; ``theme_scores`` maps every
+    theme to its calibrated score. Posts without text get no themes and null scores.
+    Columns absent from ``posts`` (e.g. ``channel`` for a plain JSONL input) are left out.
+    """
+    if "text" not in posts.columns:
+        raise ValueError("posts need a 'text' column")
+    texts = ["" if value is None or value is pd.NA or value != value else str(value)
+             for value in posts["text"].tolist()]
+    if "lang" in posts.columns:
+        langs = ["other" if value is None or value is pd.NA or value != value else str(value)
+                 for value in posts["lang"].tolist()]
+    else:
+        from classify.text.lang import detect_languages
+
+        langs = detect_languages(texts)
+    tags = pd.DataFrame({column: (langs if column == "lang" else posts[column].to_numpy())
+                         for column in PASS_THROUGH if column in posts.columns or column == "lang"})
+    if include_text:
+        tags["text"] = texts
+    has_text = [bool(text.strip()) for text in texts]
+    themes: list[list[str]] = [[] for _ in texts]
+    scores: list[dict | None] = [None] * len(texts)
+    rows = [i for i, present in enumerate(has_text) if present]
+    if rows:
+        probabilities = model.predict_proba([texts[i] for i in rows], [langs[i] for i in rows])
+        predicted = model.themes.predict_indicator(None, [langs[i] for i in rows], probabilities)
+        names = model.themes_
+        rounded = probabilities.round(4).tolist()
+        for position, row in enumerate(rows):
+            themes[row] = [names[j] for j, on in enumerate(predicted[position]) if on]
+            scores[row] = dict(zip(names, rounded[position]))
+    tags["themes"] = themes
+    tags["theme_scores"] = scores
+    if model.has_claims:
+        from classify.claims import extract_claims
+
+        tags["claims"] = extract_claims(model, texts, langs)
+    if topic_model is not None:  # a training.topics model: topic, topic_label, topic_probability per post
+        from training.topics import assign_topics
+
+        assigned = assign_topics(topic_model, texts)
+        tags["topic"], tags["topic_label"], tags["topic_probability"] = (list(c) for c in zip(*assigned))
+    return tags
+
+
+@dataclass
+class TagSummary:
+    """What a tagging run did: posts tagged, posts per theme, time, ingest counts."""
+
+    output: Path
+    posts: int = 0
+    posts_with_text: int = 0
+    theme_counts: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+    ingest: str = ""
+
+    def lines(self, themes: list[str]) -> list[str]:
+        rate = self.posts / self.seconds if self.seconds > 0 else 0.0
+        lines = [f"{self.posts:,} posts tagged ({self.posts_with_text:,} with text) -> {self.output} "
+                 f"in {self.seconds:.1f} s ({rate:,.0f} posts/s)"]
+        if self.ingest:
+            lines.append(f"input: {self.ingest}")
+        width = max((len(theme) for theme in [*themes, NO_THEME]), default=8)
+        for theme in [*themes, NO_THEME]:
+            count = self.theme_counts.get(theme, 0)
+            share = count / self.posts if self.posts else 0.0
+            lines.append(f"  {theme:<{width}}  {count:>8,}  {share:6.1%}")
+        return lines
+
+
+def tag_files(inputs, output, *, model, chunk_size: int = 5000, progress: bool = True,
+              include_text: bool = True, format: str | None = None, skip_bad: bool = False,
+              topic_model=None) -> TagSummary:
+    """Tag every post of ``inputs`` (paths the ingest readers accept) into ``output`` (.jsonl/.csv/.parquet).
+
+    Reads, tags and writes one chunk at a time, so memory does not grow with the
+    input; the output appears only when the whole run succeeded.
+    """
+    from tqdm import tqdm
+
+    from classify.ingest import IngestStats, post_chunks
+
+    stats = IngestStats()
+    summary = TagSummary(output=Path(output))
+    started = time.perf_counter()
+    with TableWriter(output) as writer, tqdm(desc="tagging", unit=" posts", disable=not progress,
+                                             mininterval=0.5, smoothing=0.1) as bar:
+        for posts in post_chunks([str(path) for path in inputs], chunk_size=chunk_size, format=format,
+                                 skip_bad=skip_bad, stats=stats):
+            tags = tag_frame(model, posts, include_text=include_text, topic_model=topic_model)
+            writer.write(tags)
+            summary.posts += len(tags)
+            for labels, scores in zip(tags["themes"], tags["theme_scores"]):
+                summary.posts_with_text += scores is not None
+                summary.theme_counts.update(labels or [NO_THEME])
+            bar.update(len(tags))
+    summary.seconds = time.perf_counter() - started
+    summary.ingest = stats.summary()
+    return summary

@@ -1,0 +1,59 @@
+import json
+
+import numpy as np
+import pytest
+
+import classify
+from classify.errors import ModelError
+from classify.model import load_model
+from training.config import load_themes_config
+from training.train_themes import train_and_save_themes
+from tests.training.theme_fixtures import THEMES, make_posts, write_config
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("themes")
+    write_config(folder)
+    train_and_save_themes(load_themes_config(folder / "themes.toml"), folder / "model", cv_folds=3)
+    return folder / "model"
+
+
+def test_load_and_predict(bundle):
+    model = classify.load_model(bundle)
+    assert model.themes_ == THEMES and not model.has_claims
+    assert model.taxonomy["id"] == "fixture-themes"
+    assert model.predict("Атомный ледокол прошёл Северным морским путём.", "ru") == [["arctic"]]
+    assert model.predict([]) == []
+    scores = model.predict_scores(["Inflation accelerated in the country."], ["en"])[0]
+    assert set(scores) == set(THEMES) and max(scores, key=scores.get) == "economy"
+    assert set(model.thresholds_) == set(THEMES)
+    # Language detected when not given.
+    assert model.predict(["Inflation accelerated in the country, the central bank raised its key rate."]) \
+        == [["economy"]]
+
+
+def test_round_trip_and_retraining_give_identical_bytes_and_predictions(bundle, tmp_path):
+    folder = tmp_path / "again"
+    train_and_save_themes(load_themes_config(bundle.parent / "themes.toml"), folder, cv_folds=3)
+    for name in ("themes.skops", "metadata.json", "README.md"):
+        assert (folder / name).read_bytes() == (bundle / name).read_bytes(), name
+    texts = [p["text"] for p in make_posts(20, seed=42)]
+    first, second = load_model(bundle), load_model(folder)
+    np.testing.assert_array_equal(first.predict_proba(texts, "ru"), second.predict_proba(texts, "ru"))
+
+
+def test_metadata_and_card(bundle):
+    metadata = json.loads((bundle / "metadata.json").read_text())
+    component = metadata["components"]["themes"]
+    assert metadata["protocol"] == 1 and "scikit-learn" in metadata["libraries"]
+    assert component["taxonomy"]["version"] == "1.0" and len(component["taxonomy"]["sha256"]) == 64
+    assert component["training_data"][0]["records"] == 80 and len(component["training_data"][0]["sha256"]) == 64
+    assert component["metrics"]["overall"]["records"] == 80
+    card = (bundle / "README.md").read_text()
+    assert "## Themes" in card and "Held-out quality" in card and "Limits" in card
+
+
+def test_missing_model_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelError, match="not found"):
+        load_model(tmp_path / "nothing")

@@ -1,0 +1,70 @@
+import json
+
+import pandas as pd
+import pytest
+
+from classify.errors import InputError
+from classify.model import load_model
+from classify.tag import tag_files, tag_frame
+from training.config import load_themes_config
+from training.train_themes import train_and_save_themes
+from tests.training.theme_fixtures import THEMES, make_posts, write_config, write_jsonl
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tagmodel")
+    train_and_save_themes(load_themes_config(write_config(folder)), folder / "model")
+    return load_model(folder / "model")
+
+
+def test_tag_frame_is_row_for_row_and_deterministic(model):
+    posts = pd.DataFrame({"id": ["a", "b", "c"], "channel": ["x", "x", "y"],
+                          "text": ["Атомный ледокол прошёл Северным морским путём.", "", "Oil prices rose."],
+                          "lang": ["ru", "other", "en"]})
+    tags = tag_frame(model, posts)
+    assert list(tags.columns) == ["id", "channel", "lang", "text", "themes", "theme_scores"]
+    assert tags["id"].tolist() == ["a", "b", "c"]
+    assert tags.loc[0, "themes"] == ["arctic"]
+    assert tags.loc[1, "themes"] == [] and tags.loc[1, "theme_scores"] is None
+    assert set(tags.loc[2, "theme_scores"]) == set(THEMES) and "economy" in tags.loc[2, "themes"]
+    pd.testing.assert_frame_equal(tags, tag_frame(model, posts))
+    # A partition tags the same as the whole.
+    pd.testing.assert_frame_equal(tag_frame(model, posts.iloc[2:]).reset_index(drop=True),
+                                  tags.iloc[2:].reset_index(drop=True))
+    assert "text" not in tag_frame(model, posts, include_text=False).columns
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "csv", "parquet"])
+def test_tag_files_streams_into_every_format(model, tmp_path, suffix):
+    posts = make_posts(30, seed=11)
+    source = write_jsonl(tmp_path / "posts.jsonl", [{"id": p["id"], "text": p["text"]} for p in posts])
+    output = tmp_path / f"tags.{suffix}"
+    summary = tag_files([source], output, model=model, chunk_size=7, progress=False)
+    assert summary.posts == 30 and summary.posts_with_text == 30
+    if suffix == "jsonl":
+        rows = [json.loads(line) for line in output.read_text().splitlines()]
+        ids = [row["id"] for row in rows]
+        assert all(isinstance(row["theme_scores"], dict) for row in rows)
+    elif suffix == "csv":
+        frame = pd.read_csv(output)
+        ids = frame["id"].tolist()
+        assert json.loads(frame.loc[0, "themes"]) is not None
+    else:
+        ids = pd.read_parquet(output)["id"].tolist()
+    assert ids == [p["id"] for p in posts]
+    correct = sum(set(row) == set(p["themes"]) for row, p in
+                  zip(tag_frame(model, pd.DataFrame(posts).drop(columns="themes"))["themes"], posts))
+    assert correct >= 24
+    assert sum(summary.theme_counts[t] for t in THEMES) >= 30
+    assert any("arctic" in line for line in summary.lines(THEMES))
+
+
+def test_bad_input_leaves_no_output(model, tmp_path):
+    source = tmp_path / "broken.jsonl"
+    source.write_text('{"id": "1", "text": "Oil prices rose."}\n{"id": "2", "text": \n', encoding="utf-8")
+    output = tmp_path / "tags.jsonl"
+    with pytest.raises(InputError, match="broken.jsonl"):
+        tag_files([source], output, model=model, progress=False)
+    assert not output.exists()
+    assert not list(tmp_path.glob(".tags.jsonl*"))

@@ -1,0 +1,60 @@
+import pytest
+
+from classify.errors import InputError
+from training.config import ThemesTrainingConfig, apply_overrides, load_themes_config
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "themes.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+CONFIG = """seed = 7
+[[data]]
+path = "gold.jsonl"
+[[data]]
+path = "/abs/claims.jsonl"
+weight = 0.5
+[model]
+C = 2
+"""
+
+
+def test_load_resolves_paths_and_reads_values(tmp_path):
+    config = load_themes_config(_write(tmp_path, CONFIG))
+    assert config.seed == 7
+    assert config.model.C == 2.0 and isinstance(config.model.C, float)
+    assert config.data[0].path == str(tmp_path / "gold.jsonl")
+    assert config.data[1].path == "/abs/claims.jsonl" and config.data[1].weight == 0.5
+    assert config.data[0].splits == ["train"]
+
+
+def test_overrides(tmp_path):
+    config = load_themes_config(_write(tmp_path, CONFIG),
+                                ["model.C=8", "seed=3", "data.1.weight=0.25", "model.char_ngrams=[2, 4]",
+                                 "name=mine"])
+    assert (config.model.C, config.seed, config.data[1].weight) == (8.0, 3, 0.25)
+    assert config.model.char_ngrams == [2, 4] and config.name == "mine"
+    with pytest.raises(InputError, match="expected key=value"):
+        apply_overrides({}, ["model.C"])
+    with pytest.raises(InputError, match="no item 5"):
+        apply_overrides({"data": []}, ["data.5.weight=1"])
+
+
+def test_round_trip_to_dict():
+    config = ThemesTrainingConfig.from_dict({"seed": 1, "data": [{"path": "a.jsonl"}], "model": {"C": 3.0}})
+    assert ThemesTrainingConfig.from_dict(config.to_dict()) == config
+
+
+def test_clear_errors(tmp_path):
+    with pytest.raises(InputError, match="unknown key.*model.Cee"):
+        load_themes_config(_write(tmp_path, CONFIG.replace("C = 2", "Cee = 2")))
+    with pytest.raises(InputError, match="'model.C' must be float"):
+        load_themes_config(_write(tmp_path, CONFIG), ["model.C=high"])
+    with pytest.raises(InputError, match="invalid TOML"):
+        load_themes_config(_write(tmp_path, "seed = = 1"))
+    with pytest.raises(InputError, match=r"no \[\[data\]\]"):
+        load_themes_config(_write(tmp_path, "seed = 1"))
+    with pytest.raises(InputError, match="not found"):
+        load_themes_config(tmp_path / "missing.toml")

@@ -1,0 +1,218 @@
+"""The multi-label theme classifier: hashed word/character/seed-term features, one logistic regression per theme.
+
+Scores are calibrated per theme (and per language where it has enough examples)
+with Platt scaling fitted on out-of-fold decision values, so a score of 0.8 means
+that about 80% of such posts carry the theme. Each theme's decision threshold is
+the one that maximises F1 on the same out-of-fold scores: the training data alone
+decides it, never the evaluation data.
+
+>>> texts = ["Учения флота в Арктике", "Arctic shipping on the Northern Sea Route", "Курс рубля упал",
+...          "Oil prices rise", "Ледокол прошёл Севморпуть", "Инфляция ускорилась"] * 3
+>>> labels = [["arctic"], ["arctic"], ["economy"], ["economy"], ["arctic"], ["economy"]] * 3
+>>> model = ThemeClassifier(themes=["arctic", "economy"], n_features=2 ** 12, cv_folds=3).fit(texts, labels)
+>>> model.predict(["Новый ледокол для Арктики"])
+[['arctic']]
+"""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+from sklearn.utils.validation import check_is_fitted
+
+from training.features import HashedTextFeatures
+
+POOLED = "*"
+# A language gets its own calibration and threshold for a theme only with this many positives.
+MIN_LANGUAGE_POSITIVES = 12
+
+
+def _sigmoid(values: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(values, -35.0, 35.0)))
+
+
+def best_f1_threshold(scores: np.ndarray, truth: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """The score cut (midpoint between neighbouring scores) with the highest F1 on these examples."""
+    truth = truth.astype(bool)
+    if not truth.any():
+        return 1.0
+    weights = np.ones(len(scores)) if weights is None else weights
+    order = np.argsort(-scores, kind="stable")
+    ranked, hits, w = scores[order], truth[order], weights[order]
+    true_positives = np.cumsum(w * hits)
+    predicted = np.cumsum(w)
+    f1 = 2 * true_positives / (predicted + (w * truth).sum())
+    # Only cut between distinct scores.
+    last_of_run = np.append(ranked[1:] != ranked[:-1], True)
+    f1 = np.where(last_of_run, f1, -1.0)
+    best = int(np.argmax(f1))
+    below = ranked[best + 1] if best + 1 < len(ranked) else ranked[best] - 1e-3
+    return float((ranked[best] + below) / 2)
+
+
+class ThemeClassifier(ClassifierMixin, BaseEstimator):
+    """Multi-label theme classifier with calibrated scores and per-theme thresholds.
+
+    Parameters
+    ----------
+    themes : list of str or None
+        Theme ids, in output order; None uses the sorted themes seen in ``y``.
+    seed_terms : list of list of str or None
+        Seed-term stems per theme (same order as ``themes``), as extra features.
+    C : float
+        Inverse regularisation of each theme's logistic regression.
+    n_features, word_ngrams, char_ngrams, block_weights
+        Passed to :class:`training.features.HashedTextFeatures`.
+    class_weight : "balanced" or None
+        Class weights of each theme's logistic regression.
+    cv_folds : int
+        Folds of the cross-validation that yields out-of-fold scores for calibration and thresholds.
+    random_state : int
+        Seed of the fold split.
+    """
+
+    def __init__(self, *, themes=None, seed_terms=None, C: float = 4.0, n_features: int = 2 ** 18,
+                 word_ngrams=(1, 2), char_ngrams=(3, 5), block_weights=(1.0, 1.0, 1.0),
+                 class_weight="balanced", cv_folds: int = 3, random_state: int = 0):
+        self.themes = themes
+        self.seed_terms = seed_terms
+        self.C = C
+        self.n_features = n_features
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.block_weights = block_weights
+        self.class_weight = class_weight
+        self.cv_folds = cv_folds
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fitting
+    def _indicator(self, y) -> np.ndarray:
+        if isinstance(y, np.ndarray) and y.ndim == 2:
+            if y.shape[1] != len(self.classes_):
+                raise ValueError(f"y has {y.shape[1]} columns for {len(self.classes_)} themes")
+            return (y > 0).astype(np.int8)
+        index = {theme: j for j, theme in enumerate(self.classes_)}
+        matrix = np.zeros((len(y), len(self.classes_)), dtype=np.int8)
+        for i, labels in enumerate(y):
+            if isinstance(labels, str):
+                raise ValueError(f"y[{i}] must be a list of theme ids, not the string {labels!r}")
+            for theme in labels:
+                if theme not in index:
+                    raise ValueError(f"y[{i}]: unknown theme {theme!r} (themes: {', '.join(self.classes_)})")
+                matrix[i, index[theme]] = 1
+        return matrix
+
+    def _fit_linear(self, Z, Y, weights) -> tuple[np.ndarray, np.ndarray]:
+        coef = np.zeros((Y.shape[1], Z.shape[1]), dtype=np.float64)
+        intercept = np.full(Y.shape[1], -10.0)
+        for j in range(Y.shape[1]):
+            if 0 < Y[:, j].sum() < len(Y):
+                model = LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear", dual=True,
+                                           max_iter=2000, random_state=self.random_state)
+                model.fit(Z, Y[:, j], sample_weight=weights)
+                coef[j], intercept[j] = model.coef_[0], model.intercept_[0]
+        return coef, intercept
+
+    def fit(self, X, y, *, sample_weight=None, langs=None, idf_texts=None):
+        """Fit on texts ``X`` and theme lists (or an indicator matrix) ``y``.
+
+        ``langs`` (one code per text) lets calibration and thresholds differ by
+        language; ``idf_texts`` are extra unlabeled texts for the IDF weights.
+        """
+        if isinstance(X, str):
+            raise ValueError("X must be a list of texts, not a single string")
+        X = ["" if text is None else str(text) for text in X]
+        if len(X) != len(y):
+            raise ValueError(f"X has {len(X)} texts but y has {len(y)} label lists")
+        if len(X) < self.cv_folds:
+            raise ValueError(f"need at least cv_folds={self.cv_folds} texts")
+        if self.themes is not None:
+            self.classes_ = list(self.themes)
+        else:
+            self.classes_ = sorted({t for labels in y for t in labels}) if not isinstance(y, np.ndarray) else None
+            if self.classes_ is None:
+                raise ValueError("pass themes=... when y is an indicator matrix")
+        Y = self._indicator(y)
+        weights = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        langs = np.array([str(lang or POOLED) for lang in (langs if langs is not None else [None] * len(X))])
+        seeds = None if self.seed_terms is None else [list(group) for group in self.seed_terms]
+        self.features_ = HashedTextFeatures(n_features=self.n_features, word_ngrams=tuple(self.word_ngrams),
+                                            char_ngrams=None if self.char_ngrams is None else tuple(self.char_ngrams),
+                                            seed_terms=seeds, block_weights=tuple(self.block_weights))
+        self.features_.fit(X + list(idf_texts or []))
+        Z = self.features_.transform(X)
+        out_of_fold = np.zeros(Y.shape)
+        folds = KFold(n_splits=self.cv_folds, shuffle=True, random_state=self.random_state)
+        for train, held in folds.split(Z):
+            coef, intercept = self._fit_linear(Z[train], Y[train], weights[train])
+            out_of_fold[held] = Z[held] @ coef.T + intercept
+        self._calibrate(out_of_fold, Y, langs, weights)
+        coef, intercept = self._fit_linear(Z, Y, weights)
+        self.coef_ = coef.astype(np.float32)
+        self.intercept_ = intercept
+        self.n_training_texts_ = len(X)
+        return self
+
+    def _calibrate(self, scores, Y, langs, weights) -> None:
+        """Platt scaling and F1-best threshold per theme: pooled, then per language with enough positives."""
+        self.languages_ = [POOLED] + sorted({lang for lang in langs if lang != POOLED})
+        n_groups, n_themes = len(self.languages_), Y.shape[1]
+        self.platt_ = np.tile(np.array([1.0, 0.0]), (n_groups, n_themes, 1))
+        self.thresholds_ = np.full((n_groups, n_themes), 0.5)
+        for g, lang in enumerate(self.languages_):
+            rows = np.ones(len(langs), bool) if lang == POOLED else langs == lang
+            for j in range(n_themes):
+                positives = Y[rows, j].sum()
+                if lang != POOLED and positives < MIN_LANGUAGE_POSITIVES:
+                    self.platt_[g, j] = self.platt_[0, j]
+                    self.thresholds_[g, j] = self.thresholds_[0, j]
+                    continue
+                if positives == 0 or positives == rows.sum():
+                    self.thresholds_[g, j] = 1.0 if positives == 0 else 0.0
+                    continue
+                platt = LogisticRegression(C=1e4, solver="lbfgs", max_iter=1000)
+                platt.fit(scores[rows, j:j + 1], Y[rows, j], sample_weight=weights[rows])
+                self.platt_[g, j] = (platt.coef_[0, 0], platt.intercept_[0])
+                calibrated = _sigmoid(self.platt_[g, j, 0] * scores[rows, j] + self.platt_[g, j, 1])
+                self.thresholds_[g, j] = best_f1_threshold(calibrated, Y[rows, j], weights[rows])
+
+    # ------------------------------------------------------------------ prediction
+    def _groups(self, langs, n: int) -> np.ndarray:
+        if langs is None:
+            return np.zeros(n, dtype=np.int64)
+        if isinstance(langs, str):
+            langs = [langs] * n
+        index = {lang: g for g, lang in enumerate(self.languages_)}
+        groups = np.array([index.get(lang, 0) for lang in langs], dtype=np.int64)
+        if len(groups) != n:
+            raise ValueError(f"langs has {len(groups)} entries for {n} texts")
+        return groups
+
+    def decision_function(self, X) -> np.ndarray:
+        check_is_fitted(self, "coef_")
+        if isinstance(X, str):
+            X = [X]
+        Z = self.features_.transform(X)
+        return np.asarray(Z @ self.coef_.T, dtype=np.float64) + self.intercept_
+
+    def predict_proba(self, X, langs=None) -> np.ndarray:
+        """Calibrated probability of each theme (columns in ``classes_`` order)."""
+        scores = self.decision_function(X)
+        groups = self._groups(langs, scores.shape[0])
+        platt = self.platt_[groups]
+        return _sigmoid(platt[..., 0] * scores + platt[..., 1])
+
+    def predict_indicator(self, X, langs=None, probabilities=None) -> np.ndarray:
+        probabilities = self.predict_proba(X, langs) if probabilities is None else probabilities
+        return probabilities >= self.thresholds_[self._groups(langs, probabilities.shape[0])]
+
+    def predict(self, X, langs=None) -> list[list[str]]:
+        """Theme ids over their thresholds, per text (a single string gives one list in a list)."""
+        indicator = self.predict_indicator(X, langs)
+        return [[self.classes_[j] for j in np.flatnonzero(row)] for row in indicator]
+
+    def thresholds_for(self, lang: str = POOLED) -> dict[str, float]:
+        check_is_fitted(self, "thresholds_")
+        g = self._groups([lang], 1)[0]
+        return {theme: float(self.thresholds_[g, j]) for j, theme in enumerate(self.classes_)}
