@@ -3,10 +3,7 @@
 Without a model, posts are drawn at random (seeded) inside each (channel, month)
 stratum. With a model, each stratum gives first the posts whose theme scores lie
 closest to the model's decision thresholds, and every chosen post carries the
-model's guesses as ``suggestions``. A model is either an object with
-``predict_scores(texts) -> [{theme: probability}]`` (thresholds in a ``thresholds_``
-dict, else 0.5), or a theme estimator with ``classes_``, ``predict_proba(texts, langs=...)``
-and ``thresholds_for(lang)`` (:class:`training.themes.ThemeClassifier`).
+model's guesses as ``suggestions`` (see :func:`model_theme_scores` for what a model needs).
 
 >>> import pandas as pd
 >>> posts = pd.DataFrame({"id": ["a/1", "a/2", "b/1"], "channel": ["a", "a", "b"],
@@ -34,22 +31,23 @@ DEFAULT_THRESHOLD = 0.5
 
 def model_theme_scores(model, texts: list[str], langs: list[str | None]
                        ) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
-    """Each text's theme probabilities and the thresholds that apply to it (by its language)."""
-    if hasattr(model, "predict_proba") and hasattr(model, "classes_"):
-        langs_known = [lang if isinstance(lang, str) else None for lang in langs]
-        matrix = np.asarray(model.predict_proba(texts, langs=langs_known))
-        themes = [str(theme) for theme in model.classes_]
-        scores = [dict(zip(themes, map(float, row))) for row in matrix]
-        if hasattr(model, "thresholds_for"):
-            by_lang = {lang: model.thresholds_for(lang) if lang else model.thresholds_for()
-                       for lang in set(langs_known)}
-            return scores, [by_lang[lang] for lang in langs_known]
-        return scores, [{}] * len(texts)
-    if hasattr(model, "predict_scores"):
-        scores = [{str(k): float(v) for k, v in row.items()} for row in model.predict_scores(texts)]
-        fixed = getattr(model, "thresholds_", None)
-        return scores, [fixed if isinstance(fixed, dict) else {}] * len(texts)
-    raise TypeError(f"{type(model).__name__} has neither predict_scores nor predict_proba with classes_")
+    """Each text's theme scores and the thresholds that apply to it (by its language when the model has them).
+
+    ``model`` is what :func:`classify.load_model` returns, or anything with
+    ``predict_scores(texts, langs=None) -> [{theme: score}]`` and, optionally, ``thresholds_for(lang)``
+    (itself or on its ``themes`` estimator) or a ``thresholds_`` dict.
+    """
+    known = [lang if isinstance(lang, str) and lang else None for lang in langs]
+    # the model detects languages itself when some are missing
+    scores = [{str(k): float(v) for k, v in row.items()}
+              for row in model.predict_scores(texts, langs=known if all(known) else None)]
+    thresholds_for = getattr(model, "thresholds_for", None) or getattr(getattr(model, "themes", None),
+                                                                       "thresholds_for", None)
+    if thresholds_for is not None:
+        by_lang = {lang: thresholds_for(lang) if lang else thresholds_for() for lang in set(known)}
+        return scores, [by_lang[lang] for lang in known]
+    fixed = getattr(model, "thresholds_", None)
+    return scores, [fixed if isinstance(fixed, dict) else {}] * len(texts)
 
 
 @dataclass

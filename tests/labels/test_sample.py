@@ -66,7 +66,7 @@ def test_allocation_is_proportional_with_largest_remainders():
 class FakeModel:
     """Scores the 'security' theme by the post number: posts numbered near 5 sit at the threshold."""
 
-    def predict_scores(self, texts):
+    def predict_scores(self, texts, langs=None):
         scores = []
         for text in texts:
             number = int(text.split()[2]) if text.startswith("Пост") else 9
@@ -119,29 +119,60 @@ def test_sample_command_writes_a_batch_that_validates(tmp_path):
     assert len(read_labeled(out)) == 10
 
 
-class FakeEstimator:
-    """Estimator-style model: probability 0.35 for every post, thresholds by language (ru 0.3, en 0.8)."""
-
-    classes_ = ["security", "economy"]
-
-    def predict_proba(self, texts, langs=None):
-        import numpy as np
-
-        return np.tile([0.35, 0.0], (len(texts), 1))
-
+class FakeThemes:
     def thresholds_for(self, lang="*"):
         return {"security": {"ru": 0.3, "en": 0.8}.get(lang, 0.5), "economy": 0.5}
 
 
-def test_estimator_models_use_their_per_language_thresholds():
+class FakeTaggingModel:
+    """Like classify.load_model's model: score 0.35 for every post, thresholds by language (ru 0.3, en 0.8)."""
+
+    themes = FakeThemes()
+
+    def predict_scores(self, texts, langs=None):
+        assert langs is None or len(langs) == len(texts)
+        return [{"security": 0.35, "economy": 0.0} for _ in texts]
+
+
+def test_models_with_per_language_thresholds():
     mixed = pd.DataFrame({"id": [f"mix/{i}" for i in range(6)], "channel": "mix",
                           "date": pd.Timestamp("2024-05-01", tz="UTC"),
                           "lang": ["en", "ru", "en", "ru", "en", "en"],
                           "text": [f"Post {i} of a mixed channel." for i in range(6)]})
-    result = sample_posts(mixed, 2, model=FakeEstimator(), seed=5)
+    result = sample_posts(mixed, 2, model=FakeTaggingModel(), seed=5)
     # every post scores 0.35: 0.05 from the Russian threshold, 0.45 from the English one
     assert sorted(r.id for r in result.records) == ["mix/1", "mix/3"]
     assert result.records[0].suggestions["themes"] == ["security"]
     assert result.records[0].suggestions["scores"] == {"security": 0.35, "economy": 0.0}
-    english = sample_posts(mixed[mixed["lang"] == "en"], 2, model=FakeEstimator())
+    english = sample_posts(mixed[mixed["lang"] == "en"], 2, model=FakeTaggingModel())
     assert all(r.suggestions["themes"] == [] for r in english.records)  # 0.35 < 0.8
+
+
+def test_sample_command_with_a_real_model_bundle(tmp_path):
+    """The model comes from classify.load_model: a bundle trained on the training tests' fixture posts."""
+    from tests.training.theme_fixtures import make_posts, write_config
+    from training.config import load_themes_config
+    from training.train_themes import train_and_save_themes
+
+    write_config(tmp_path)
+    train_and_save_themes(load_themes_config(tmp_path / "themes.toml"), tmp_path / "model", cv_folds=3)
+    pool = make_posts(60, seed=99)
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text("".join(json.dumps({"id": f"chan/{i}", "channel": "chan", "date": f"2024-0{1 + i % 3}-01T00:00:00Z",
+                                         "text": p["text"], "lang": p["lang"]}, ensure_ascii=False) + "\n"
+                             for i, p in enumerate(pool)), encoding="utf-8")
+    out = tmp_path / "batch.jsonl"
+    runner = CliRunner()
+    args = ["sample", str(posts), "-n", "9", "-o", str(out), "--model", str(tmp_path / "model")]
+    result = runner.invoke(labels, args + ["--taxonomy", str(tmp_path / "taxonomy.toml")])
+    assert result.exit_code == 0, result.output
+    batch = read_labeled(out)
+    assert len(batch) == 9 and {r.meta["stratum"] for r in batch} == {"chan 2024-01", "chan 2024-02", "chan 2024-03"}
+    from classify import load_model
+
+    model = load_model(tmp_path / "model")
+    for record in batch:
+        assert record.suggestions["themes"] == model.predict([record.text], [record.lang])[0]
+        assert record.themes is None and record.suggestions["agent"] == "model"
+        assert set(record.suggestions["scores"]) == {"security", "economy", "arctic", "culture_science"}
+    assert runner.invoke(labels, ["validate", "--taxonomy", str(tmp_path / "taxonomy.toml"), str(out)]).exit_code == 0
