@@ -213,7 +213,7 @@ def main(argv=None) -> int:
         reader_only = run_case("reader-only", DUMP)
         print(_row("Telethon reader only (no lang, no duplicates)", reader_only))
         print(_row("lang: every text through fastText", run_case("lang-model-only", DUMP)))
-        print(_row("lang: with the Russian shortcut", run_case("lang", DUMP)))
+        print(_row("lang: with the ru/en shortcut", run_case("lang", DUMP)))
         print("    ingest:")
         for name in ("read_posts", "write_posts"):
             result = run_case(name, DUMP, work / "dump.parquet" if name == "write_posts" else None)
