@@ -16,12 +16,14 @@ import pandas as pd
 
 from classify.io import TableWriter
 
-PASS_THROUGH = ("id", "channel", "message_id", "date", "lang", "duplicate_of")
+# views and reactions ride along so reports can weight themes by reach
+PASS_THROUGH = ("id", "channel", "message_id", "date", "lang", "duplicate_of", "views", "reactions")
 NO_THEME = "(none)"
 
 
 def tag_frame(model, posts: pd.DataFrame, *, include_text: bool = True, topic_model=None) -> pd.DataFrame:
-    """One tag row per post: ``id, channel, message_id, date, lang, duplicate_of, [text,] themes, theme_scores[, claims]``.
+    """One tag row per post: ``id, channel, message_id, date, lang, duplicate_of, views, reactions, [text,] themes,
+    theme_scores[, claims]``.
 
     ``themes`` lists the theme ids over their thresholds; ``theme_scores`` maps every
     theme to its calibrated score. Posts without text get no themes and null scores.

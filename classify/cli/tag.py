@@ -21,7 +21,16 @@ from classify.ingest import FORMATS
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--topics", "topics_path", type=click.Path(exists=True, file_okay=False), default=None,
               help="Topic model folder (`classify topics fit`): adds topic, topic_label, topic_probability.")
-def tag(inputs, output, model_path, format_, skip_bad, chunk_size, no_text, quiet, topics_path):
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes tagging chunks in parallel (the model is loaded once per worker).")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run from its finished chunks (<OUTPUT>.parts/).")
+@click.option("--since-last", is_flag=True,
+              help="Tag only posts newer than the previous run's (<OUTPUT>.state.json) and append them to OUTPUT.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: --jobs processes here; dask: the workers of --scheduler (see docs/scaling.md).")
+@click.option("--scheduler", default=None, help="Dask scheduler address for --engine dask, e.g. tcp://10.0.0.5:8786.")
+def tag(inputs, output, model_path, format_, skip_bad, chunk_size, no_text, quiet, topics_path, jobs, resume,
+        since_last, engine, scheduler):
     """Tag every post of INPUTS by theme, with calibrated scores.
 
     INPUT: anything `classify ingest` reads (Telegram Desktop JSON/HTML exports,
@@ -29,6 +38,21 @@ def tag(inputs, output, model_path, format_, skip_bad, chunk_size, no_text, quie
     record per post with id, lang, themes (over their thresholds) and
     theme_scores ({theme: score}); then a posts-per-theme summary.
     """
+    if jobs > 1 or resume or since_last or engine != "local" or scheduler:
+        if topics_path:
+            raise click.UsageError("--topics works with the plain single-process run only (no --jobs, --resume, "
+                                   "--since-last or --engine)")
+        if (engine == "dask") != bool(scheduler):
+            raise click.UsageError("--engine dask needs --scheduler ADDRESS, and --scheduler needs --engine dask")
+        from classify.batch import tag_batch
+        from models import DEFAULT_MODEL_DIR
+
+        result = tag_batch(list(inputs), output, model_path=model_path or DEFAULT_MODEL_DIR, jobs=jobs,
+                           chunk_size=chunk_size, resume=resume, since_last=since_last, engine=engine,
+                           scheduler=scheduler, progress=not quiet, input_format=format_, skip_bad=skip_bad,
+                           include_text=not no_text)
+        click.echo(result.summary())
+        return
     from classify.model import load_model
     from classify.tag import tag_files
 
