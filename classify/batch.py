@@ -7,21 +7,15 @@ written as a *part* in a work directory beside the output; at the end the parts
 are joined in input order into the output, atomically (see
 :mod:`classify.batch_state` for the files).
 
-How the work is spread (``BatchResult.mode``):
-
-``"inputs"``
-    With several workers and enough inputs (at least two per worker, none
-    larger than a worker's share), each worker reads *and* tags whole inputs,
-    largest first, and writes their parts itself: nothing but file names goes
-    between processes. Dask workers do this when they see the same files
-    (one machine, or a shared file system).
-``"chunks"``
-    Otherwise this process reads the inputs and sends chunks to the workers,
-    at most two per worker in flight, and writes the parts they send back.
+This process reads the inputs as one stream (so duplicates are found across
+all of them, as in a single-process run) and sends chunks to the workers, at
+most two per worker in flight; the workers tag and serialise them, and this
+process writes the parts they send back. Tagging costs several times more than
+reading, so the workers, not the reader, set the pace.
 
 Memory is bounded by the chunk size times the chunks in flight plus one model
 per worker, whatever the size of the input. The output is the same bytes
-whatever the engine, mode, number of jobs or interruptions.
+whatever the engine, number of jobs or interruptions.
 
 ``resume=True`` continues an interrupted run: the inputs are read again, the
 chunks whose part exists are skipped, the rest is tagged. ``since_last=True``
@@ -58,7 +52,6 @@ class BatchResult:
     """What a batch run did."""
 
     output: Path
-    mode: str
     posts_read: int
     posts_tagged: int
     chunks: int
@@ -104,11 +97,11 @@ def model_fingerprint(model_path) -> str:
     return file_sha256(path / METADATA_FILE)
 
 
-def tag_chunk(model_path: str, posts: pd.DataFrame) -> pd.DataFrame:
+def tag_chunk(model_path: str, posts: pd.DataFrame, include_text: bool = True) -> pd.DataFrame:
     """Tag one chunk of posts with the (cached) model; what every engine runs per chunk."""
     from classify.tag import tag_frame
 
-    return tag_frame(cached_model(model_path), posts)
+    return tag_frame(cached_model(model_path), posts, include_text=include_text)
 
 
 def _serialise(tags: pd.DataFrame, fmt: str) -> bytes:
@@ -121,35 +114,10 @@ def _serialise(tags: pd.DataFrame, fmt: str) -> bytes:
         return path.read_bytes()
 
 
-def _tag_to_part(model_path: str, posts: pd.DataFrame, fmt: str, known: SinceLastState | None) -> tuple[bytes, dict]:
-    fresh = known.new_posts(posts) if known is not None else posts
-    tags = tag_chunk(model_path, fresh)
-    return _serialise(tags, fmt), chunk_keys(len(posts), tags)
-
-
-@dataclass(frozen=True)
-class _Job:
-    """What a worker needs to tag whole inputs into the work directory."""
-
-    model_path: str
-    work: Path
-    fmt: str
-    chunk_size: int
-    read_options: dict
-    known: SinceLastState | None
-
-
-def _tag_input(job: _Job, input_index: int, path: Path) -> int:
-    """Read and tag one input into its parts, skipping finished ones; returns its number of chunks."""
-    from classify.ingest import post_chunks
-
-    chunks = 0
-    for chunk_index, posts in enumerate(post_chunks([path], chunk_size=job.chunk_size, **job.read_options)):
-        chunks += 1
-        part = part_path(job.work, input_index, chunk_index, job.fmt)
-        if not part.is_file():
-            write_part(part, *_tag_to_part(job.model_path, posts, job.fmt, job.known))
-    return chunks
+def _tag_to_part(model_path: str, posts: pd.DataFrame, fmt: str, include_text: bool,
+                 posts_read: int) -> tuple[bytes, dict]:
+    tags = tag_chunk(model_path, posts, include_text)
+    return _serialise(tags, fmt), chunk_keys(posts_read, tags)
 
 
 def _portable(function, *args):
@@ -185,37 +153,27 @@ class _InlineExecutor(futures.Executor):
 
 @dataclass
 class Engine:
-    """An executor with its worker count, and whether its workers see this machine's files."""
+    """An executor and how many tasks it runs at once."""
 
     executor: futures.Executor
     workers: int
-    shares_files: bool
 
 
 @contextlib.contextmanager
-def _engine(engine: str, jobs: int, model_path: str, scheduler: str | None, files: list[Path]) -> Iterator[Engine]:
+def _engine(engine: str, jobs: int, model_path: str, scheduler: str | None) -> Iterator[Engine]:
     if engine == "dask":
         from classify.distributed import dask_engine
 
-        with dask_engine(scheduler, model_path, files) as dask:
+        with dask_engine(scheduler, model_path) as dask:
             yield dask
     elif jobs == 1:
         cached_model(model_path)
-        yield Engine(_InlineExecutor(), 1, True)
+        yield Engine(_InlineExecutor(), 1)
     else:
         # spawn: workers start clean (no copied locks or threads) on every platform
         with futures.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
                                          initializer=cached_model, initargs=(model_path,)) as pool:
-            yield Engine(pool, jobs, True)
-
-
-def _choose_mode(engine: Engine, paths: list[Path]) -> str:
-    sizes = [path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-             for path in paths]
-    balanced = max(sizes, default=0) <= sum(sizes) / engine.workers
-    if engine.workers > 1 and engine.shares_files and len(paths) >= 2 * engine.workers and balanced:
-        return "inputs"
-    return "chunks"
+            yield Engine(pool, jobs)
 
 
 # ---------------------------------------------------------------- progress
@@ -232,74 +190,43 @@ def _estimate_posts(paths: list[Path]) -> int | None:
     return total
 
 
-class _Progress:
-    """A posts/s progress bar fed by the keys files of finished parts (works for every engine)."""
+def _progress_bar(enabled: bool, paths: list[Path]):
+    from tqdm import tqdm
 
-    def __init__(self, enabled: bool, work: Path, paths: list[Path]):
-        from tqdm import tqdm
-
-        self.work = work
-        self.counted: set[str] = set()
-        self.bar = tqdm(total=_estimate_posts(paths) if enabled else None, unit=" posts", unit_scale=True,
-                        disable=not enabled, smoothing=0.1, dynamic_ncols=True, desc="tagging")
-
-    def refresh(self) -> None:
-        for keys in self.work.glob("part-*.keys.json"):
-            if keys.name not in self.counted:
-                self.counted.add(keys.name)
-                self.bar.update(json.loads(keys.read_text(encoding="utf-8"))["posts"])
-
-    def close(self) -> None:
-        self.refresh()
-        self.bar.close()
+    return tqdm(total=_estimate_posts(paths) if enabled else None, unit=" posts", unit_scale=True,
+                disable=not enabled, smoothing=0.1, mininterval=0.5, dynamic_ncols=True, desc="tagging")
 
 
 # ---------------------------------------------------------------- the run
 
 
-def _run_inputs(engine: Engine, job: _Job, paths: list[Path], progress: _Progress) -> list[int]:
-    """Mode "inputs": one task per input, largest first; returns each input's chunk count."""
-    order = sorted(range(len(paths)), key=lambda i: (-paths[i].stat().st_size if paths[i].is_file() else 0, i))
-    pending = {engine.executor.submit(_portable, _tag_input, job, index, paths[index]): index for index in order}
-    counts = [0] * len(paths)
-    try:
-        while pending:
-            done, _ = futures.wait(pending, timeout=0.5, return_when=futures.FIRST_COMPLETED)
-            for future in done:
-                counts[pending.pop(future)] = _unwrap(future.result())
-            progress.refresh()
-    finally:
-        for future in pending:
-            future.cancel()
-    return counts
-
-
-def _run_chunks(engine: Engine, job: _Job, paths: list[Path], progress: _Progress) -> list[int]:
-    """Mode "chunks": read here, tag in the workers, at most two chunks per worker in flight."""
+def _run(engine: Engine, paths: list[Path], work: Path, fmt: str, chunk_size: int, read_options: dict,
+         model_path: str, include_text: bool, known: SinceLastState | None, bar) -> int:
+    """Read here, tag in the workers (at most two chunks per worker in flight); returns the chunk count."""
     from classify.ingest import post_chunks
 
-    in_flight: dict[futures.Future, Path] = {}
+    in_flight: dict[futures.Future, tuple[Path, int]] = {}
 
     def collect(done) -> None:
         for future in done:
-            write_part(in_flight.pop(future), *_unwrap(future.result()))
-        progress.refresh()
+            part, posts = in_flight.pop(future)
+            write_part(part, *_unwrap(future.result()))
+            bar.update(posts)
 
-    counts = []
-    for input_index, path in enumerate(paths):
-        chunks = 0
-        for chunk_index, posts in enumerate(post_chunks([path], chunk_size=job.chunk_size, **job.read_options)):
-            chunks += 1
-            part = part_path(job.work, input_index, chunk_index, job.fmt)
-            if part.is_file():
-                continue
-            future = engine.executor.submit(_portable, _tag_to_part, job.model_path, posts, job.fmt, job.known)
-            in_flight[future] = part
-            while len(in_flight) >= 2 * engine.workers:
-                collect(futures.wait(in_flight, return_when=futures.FIRST_COMPLETED).done)
-        counts.append(chunks)
+    chunks = 0
+    for index, posts in enumerate(post_chunks(paths, chunk_size=chunk_size, **read_options)):
+        chunks += 1
+        part = part_path(work, index, fmt)
+        if part.is_file():
+            bar.update(len(posts))
+            continue
+        fresh = known.new_posts(posts) if known is not None else posts
+        future = engine.executor.submit(_portable, _tag_to_part, model_path, fresh, fmt, include_text, len(posts))
+        in_flight[future] = (part, len(posts))
+        while len(in_flight) >= 2 * engine.workers:
+            collect(futures.wait(in_flight, return_when=futures.FIRST_COMPLETED).done)
     collect(futures.wait(in_flight).done if in_flight else ())
-    return counts
+    return chunks
 
 
 def _assemble(output: Path, sources: list[Path], fmt: str) -> None:
@@ -338,14 +265,15 @@ def _assemble(output: Path, sources: list[Path], fmt: str) -> None:
 def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size: int = 5_000,
               resume: bool = False, since_last: bool = False, engine: str = "local", scheduler: str | None = None,
               progress: bool = False, input_format: str | None = None, skip_bad: bool = False,
-              chat_types: str | None = None, channel: str | None = None) -> BatchResult:
+              chat_types: str | None = None, channel: str | None = None, include_text: bool = True) -> BatchResult:
     """Tag every post of ``inputs`` (files, export folders, folders of files, globs) into ``output``.
 
     ``output`` is a .jsonl, .csv or .parquet file. ``jobs`` worker processes with
     the local engine; ``engine="dask"`` uses the workers of the Dask ``scheduler``.
     ``input_format``, ``skip_bad``, ``chat_types`` and ``channel`` are passed to
-    :func:`classify.ingest.post_chunks`. See the module docstring for ``resume``
-    and ``since_last``. Raises ``InputError`` for bad input, naming the file.
+    :func:`classify.ingest.post_chunks`, ``include_text`` to :func:`classify.tag.tag_frame`.
+    See the module docstring for ``resume`` and ``since_last``. Raises ``InputError``
+    for bad input, naming the file.
     """
     from classify.ingest.detect import expand_inputs
 
@@ -381,7 +309,7 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
     work = work_dir_for(output)
     read_options = {"format": input_format, "skip_bad": skip_bad, "chat_types": chat_types, "channel": channel}
     manifest = make_manifest(paths, model_sha256=model_sha, chunk_size=chunk_size, output_format=fmt,
-                             read_options=read_options, since_last_baseline=baseline)
+                             options={**read_options, "include_text": include_text}, since_last_baseline=baseline)
     if resume and (work / "manifest.json").is_file():
         check_manifest(work, manifest)
     else:
@@ -390,16 +318,10 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
         save_manifest(work, manifest)
     resumed = {part.name for part in work.glob("part-*") if not part.name.endswith(".keys.json")}
 
-    job = _Job(model_path, work, fmt, chunk_size, read_options, known)
-    bar = _Progress(progress, work, paths)
-    try:
-        with _engine(engine, jobs, model_path, scheduler, [work, *paths]) as running:
-            mode = _choose_mode(running, paths)
-            counts = (_run_inputs if mode == "inputs" else _run_chunks)(running, job, paths, bar)
-    finally:
-        bar.close()
+    with _progress_bar(progress, paths) as bar, _engine(engine, jobs, model_path, scheduler) as running:
+        chunks = _run(running, paths, work, fmt, chunk_size, read_options, model_path, include_text, known, bar)
 
-    parts = [part_path(work, index, chunk, fmt) for index, count in enumerate(counts) for chunk in range(count)]
+    parts = [part_path(work, index, fmt) for index in range(chunks)]
     keys = [read_keys(part) for part in parts]
     _assemble(output, ([output] if known is not None else []) + parts, fmt)
     state = known if known is not None else SinceLastState(model_sha)
@@ -408,6 +330,6 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
     state.save(state_file, sha256_of(output))
     shutil.rmtree(work, ignore_errors=True)
     tagged_now = sum(k["rows"] for part, k in zip(parts, keys) if part.name not in resumed)
-    return BatchResult(output=output, mode=mode, posts_read=sum(k["posts"] for k in keys), posts_tagged=tagged_now,
+    return BatchResult(output=output, posts_read=sum(k["posts"] for k in keys), posts_tagged=tagged_now,
                        chunks=len(parts), chunks_resumed=len(resumed & {part.name for part in parts}),
                        rows_written=state.rows, seconds=time.perf_counter() - started)

@@ -2,9 +2,9 @@
 
 Work directory ``<output>.parts/``
     ``manifest.json`` fingerprints the run (each input's size and sha256, the
-    model's sha256, chunk size, output format, reading options, since-last
-    baseline). ``part-IIIII-CCCCCC.<ext>`` is chunk C of input I, tagged, in the
-    output format; ``part-IIIII-CCCCCC.keys.json`` beside it holds its counts and
+    model's sha256, chunk size, output format, reading and tagging options, since-last
+    baseline). ``part-NNNNNNN.<ext>`` is chunk N of the inputs, tagged, in the
+    output format; ``part-NNNNNNN.keys.json`` beside it holds its counts and
     since-last keys. Both are written atomically, the part last: a part on disk
     is a finished chunk.
 
@@ -40,8 +40,8 @@ def state_path_for(output) -> Path:
     return output.with_name(output.name + ".state.json")
 
 
-def part_path(work: Path, input_index: int, chunk_index: int, fmt: str) -> Path:
-    return work / f"part-{input_index:05d}-{chunk_index:06d}{PART_EXTENSIONS[fmt]}"
+def part_path(work: Path, chunk_index: int, fmt: str) -> Path:
+    return work / f"part-{chunk_index:07d}{PART_EXTENSIONS[fmt]}"
 
 
 def keys_path(part: Path) -> Path:
@@ -76,16 +76,16 @@ def _size(path: Path) -> int:
 
 
 def make_manifest(paths: list[Path], *, model_sha256: str, chunk_size: int, output_format: str,
-                  read_options: dict, since_last_baseline: str | None) -> dict:
+                  options: dict, since_last_baseline: str | None) -> dict:
     return {"version": MANIFEST_VERSION,
             "inputs": [{"path": str(path), "bytes": _size(path), "sha256": sha256_of(path)} for path in paths],
             "model_sha256": model_sha256, "chunk_size": chunk_size, "output_format": output_format,
-            "read_options": read_options, "since_last_baseline": since_last_baseline}
+            "options": options, "since_last_baseline": since_last_baseline}
 
 
 _CHANGES = {"version": "the work directory comes from another version", "inputs": "the inputs changed",
             "model_sha256": "the model changed", "chunk_size": "the chunk size changed",
-            "output_format": "the output format changed", "read_options": "the reading options changed",
+            "output_format": "the output format changed", "options": "the reading or tagging options changed",
             "since_last_baseline": "the since-last state changed"}
 
 

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 from pathlib import Path
 from typing import Iterator
 
 from classify.batch import cached_model, shipped_models, tag_chunk
+from classify.errors import InputError
 
 _INSTALL_HINT = "the dask engine needs Dask: pip install 'telegram-classify[dask]'"
 
@@ -96,28 +96,19 @@ def ship_model(client, model_path) -> str:
     return model_path
 
 
-def _sees_all(paths: list[str]) -> bool:
-    return all(os.path.exists(path) for path in paths)
-
-
 @contextlib.contextmanager
-def dask_engine(scheduler: str, model_path: str, files: list[Path]) -> Iterator:
-    """Connect to ``scheduler`` and ship the model; yield a :class:`classify.batch.Engine` for its workers.
-
-    ``shares_files`` is true when every worker sees ``files`` (the work directory
-    and the inputs) at the same paths: then workers read inputs and write parts themselves.
-    """
+def dask_engine(scheduler: str, model_path: str) -> Iterator:
+    """Connect to ``scheduler`` and ship the model; yield a :class:`classify.batch.Engine` for its workers."""
     from classify.batch import Engine
 
     distributed = _require_dask()
     try:
         client = distributed.Client(scheduler, timeout="20s")
     except OSError as error:
-        raise OSError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+        raise InputError(scheduler, f"cannot reach the Dask scheduler ({error})") from None
     with client:
         ship_model(client, model_path)
         threads = sum(client.nthreads().values())
         if not threads:
-            raise OSError(f"the Dask scheduler at {scheduler} has no workers")
-        seen = client.run(_sees_all, [str(path) for path in files])
-        yield Engine(client.get_executor(pure=False), threads, all(seen.values()))
+            raise InputError(scheduler, "the Dask scheduler has no workers")
+        yield Engine(client.get_executor(pure=False), threads)

@@ -1,0 +1,194 @@
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import classify.batch
+from classify.batch import tag_batch
+from classify.batch_state import state_path_for, work_dir_for
+from classify.errors import InputError
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def _chunks(folder: Path, chunk_size: int) -> int:
+    return sum(-(-len(_lines(path)) // chunk_size) for path in folder.glob("*.jsonl"))
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, tagging_bundle, small_archive) -> Path:
+    """The single-process streaming tagger's output (classify.tag.tag_files), chunks of 100 posts."""
+    from classify.model import load_model
+    from classify.tag import tag_files
+
+    output = tmp_path_factory.mktemp("reference") / "tags.jsonl"
+    tag_files([small_archive], output, model=load_model(tagging_bundle), chunk_size=100, progress=False)
+    return output
+
+
+def test_one_and_two_jobs_write_the_bytes_of_the_single_process_tagger(tmp_path, tagging_bundle, small_archive,
+                                                                        reference):
+    one = tag_batch([small_archive], tmp_path / "one.jsonl", model_path=tagging_bundle, chunk_size=100)
+    two = tag_batch([small_archive], tmp_path / "two.jsonl", model_path=tagging_bundle, chunk_size=100, jobs=2)
+    assert one.output.read_bytes() == reference.read_bytes()
+    assert two.output.read_bytes() == reference.read_bytes()
+    assert (one.posts_read, one.posts_tagged, one.rows_written) == (1200, 1200, 1200)
+    assert one.chunks == _chunks(small_archive, 100)  # chunks do not span input files
+    assert not work_dir_for(one.output).exists()
+    rows = [json.loads(line) for line in _lines(reference)]
+    assert any(row["claims"] for row in rows) and any(row["themes"] for row in rows)
+
+
+def test_csv_and_parquet_outputs_hold_the_same_tags(tmp_path, tagging_bundle, small_archive, reference):
+    expected = pd.read_json(reference, lines=True, dtype=False)
+    for name in ("tags.csv", "tags.parquet"):
+        result = tag_batch([small_archive], tmp_path / name, model_path=tagging_bundle, chunk_size=150, jobs=2)
+        frame = pd.read_csv(result.output) if name.endswith(".csv") else pd.read_parquet(result.output)
+        assert frame["id"].tolist() == expected["id"].tolist()
+        themes = [json.loads(cell) for cell in frame["themes"]] if name.endswith(".csv") else [
+            list(cell) for cell in frame["themes"]]
+        assert themes == expected["themes"].tolist()
+
+
+def test_inputs_are_files_folders_and_globs(tmp_path, tagging_bundle, small_archive):
+    files = sorted(small_archive.glob("*.jsonl"))
+    ru_files = sorted(small_archive.glob("*_ru_*.jsonl"))
+    assert ru_files, "the archive generator should give some Russian channels"
+    result = tag_batch([files[0], str(small_archive / "*_ru_*.jsonl")], tmp_path / "some.jsonl",
+                       model_path=tagging_bundle, chunk_size=500)
+    wanted_posts = sum(len(_lines(path)) for path in set(files[:1] + ru_files))
+    assert result.rows_written == wanted_posts
+    with pytest.raises(InputError, match="no files match"):
+        tag_batch([str(small_archive / "*.nothing")], tmp_path / "none.jsonl", model_path=tagging_bundle)
+
+
+def test_bad_input_names_the_file_and_line_and_leaves_no_output(tmp_path, tagging_bundle, small_archive):
+    broken = tmp_path / "inputs" / "broken.jsonl"
+    broken.parent.mkdir()
+    lines = _lines(next(small_archive.glob("*.jsonl")))[:30]
+    lines[17] = lines[17][:40]
+    broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"broken\.jsonl: line 18"):
+        tag_batch([broken], tmp_path / "out.jsonl", model_path=tagging_bundle, chunk_size=10, jobs=2)
+    assert not (tmp_path / "out.jsonl").exists()
+    with pytest.raises(InputError, match="not a model bundle"):
+        tag_batch([small_archive], tmp_path / "out.jsonl", model_path=tmp_path)
+
+
+_RUN = """
+import sys
+from classify.batch import tag_batch
+tag_batch([sys.argv[1]], sys.argv[2], model_path=sys.argv[3], jobs=int(sys.argv[4]), chunk_size=40, resume=True)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs, how", [(1, signal.SIGKILL), (2, signal.SIGINT)], ids=["crash", "ctrl-c"])
+def test_a_run_killed_midway_resumes_to_the_same_bytes(tmp_path, tagging_bundle, small_archive, jobs, how):
+    uninterrupted = tag_batch([small_archive], tmp_path / "full.jsonl", model_path=tagging_bundle, chunk_size=40)
+    output = tmp_path / "killed.jsonl"
+    work = work_dir_for(output)
+    process = subprocess.Popen([sys.executable, "-c", _RUN, str(small_archive), str(output), str(tagging_bundle),
+                                str(jobs)])
+    deadline = time.monotonic() + 120
+    while len(list(work.glob("part-*.jsonl"))) < 4:
+        assert process.poll() is None, "the run ended before it could be interrupted"
+        assert time.monotonic() < deadline, "no parts written in two minutes"
+        time.sleep(0.01)
+    process.send_signal(how)
+    process.wait(timeout=60)
+    assert process.returncode != 0
+    assert not output.exists(), "an interrupted run must not leave an output"
+    done = len(list(work.glob("part-*.jsonl")))
+    assert 4 <= done < uninterrupted.chunks
+
+    resumed = tag_batch([small_archive], output, model_path=tagging_bundle, chunk_size=40, resume=True, jobs=jobs)
+    assert resumed.chunks_resumed >= 4
+    assert resumed.posts_tagged < 1200
+    assert output.read_bytes() == uninterrupted.output.read_bytes()
+
+
+def test_resume_refuses_a_changed_input_and_reuses_every_finished_part(tmp_path, tagging_bundle, small_archive,
+                                                                       monkeypatch):
+    inputs = tmp_path / "inputs"
+    shutil.copytree(small_archive, inputs)
+    output = tmp_path / "tags.jsonl"
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(classify.batch, "_assemble", crash)
+        with pytest.raises(KeyboardInterrupt):
+            tag_batch([inputs], output, model_path=tagging_bundle, chunk_size=300)
+    chunks = _chunks(inputs, 300)
+    assert len(list(work_dir_for(output).glob("part-*.jsonl"))) == chunks and not output.exists()
+
+    resumed = tag_batch([inputs], output, model_path=tagging_bundle, chunk_size=300, resume=True)
+    assert (resumed.chunks_resumed, resumed.chunks, resumed.posts_tagged) == (chunks, chunks, 0)
+    assert len(_lines(output)) == 1200
+
+    with monkeypatch.context() as patch:
+        patch.setattr(classify.batch, "_assemble", crash)
+        with pytest.raises(KeyboardInterrupt):
+            tag_batch([inputs], output, model_path=tagging_bundle, chunk_size=300)
+    first = sorted(inputs.glob("*.jsonl"))[0]
+    first.write_text(first.read_text(encoding="utf-8") + _lines(first)[0] + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="cannot resume: the inputs changed"):
+        tag_batch([inputs], output, model_path=tagging_bundle, chunk_size=300, resume=True)
+    with pytest.raises(InputError, match="cannot resume: the chunk size changed"):
+        tag_batch([inputs], output, model_path=tagging_bundle, chunk_size=200, resume=True)
+
+
+def _grown_export(small_archive: Path, folder: Path, share: float) -> Path:
+    """The archive as it was when only the first ``share`` of each channel's posts existed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in sorted(small_archive.glob("*.jsonl")):
+        lines = _lines(path)
+        (folder / path.name).write_text("\n".join(lines[: int(len(lines) * share)]) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_since_last_tags_only_new_posts_and_appends_them(tmp_path, tagging_bundle, small_archive, reference):
+    output = tmp_path / "weekly.jsonl"
+    first = tag_batch([_grown_export(small_archive, tmp_path / "week1", 0.7)], output, model_path=tagging_bundle,
+                      chunk_size=100, since_last=True)
+    week1 = _lines(output)
+    state = json.loads(state_path_for(output).read_text(encoding="utf-8"))
+    assert state["rows"] == first.rows_written == first.posts_tagged == len(week1)
+    assert len(state["max_message_id"]) == 6
+
+    second = tag_batch([small_archive], output, model_path=tagging_bundle, chunk_size=100, since_last=True,
+                       jobs=2)
+    assert second.posts_read == 1200
+    assert second.posts_tagged == 1200 - first.rows_written
+    assert second.rows_written == 1200
+    lines = _lines(output)
+    assert lines[: len(week1)] == week1, "the rows already there are kept, first"
+    # Every post tagged exactly once, with the tags a full run gives it.
+    assert sorted(lines) == sorted(_lines(reference))
+
+    before = output.read_bytes()
+    third = tag_batch([small_archive], output, model_path=tagging_bundle, chunk_size=100, since_last=True)
+    assert third.posts_tagged == 0 and output.read_bytes() == before
+
+
+def test_since_last_refuses_another_model_or_an_edited_output(tmp_path, tagging_bundle, small_archive):
+    output = tmp_path / "tags.jsonl"
+    tag_batch([small_archive], output, model_path=tagging_bundle, chunk_size=600)
+    other_model = tmp_path / "other-model"
+    shutil.copytree(tagging_bundle, other_model)
+    (other_model / "metadata.json").write_text((other_model / "metadata.json").read_text() + "\n")
+    with pytest.raises(InputError, match="tagged with another model"):
+        tag_batch([small_archive], output, model_path=other_model, since_last=True)
+    output.write_text(output.read_text(encoding="utf-8")[:-200], encoding="utf-8")
+    with pytest.raises(InputError, match="changed since its since-last state"):
+        tag_batch([small_archive], output, model_path=tagging_bundle, since_last=True)
