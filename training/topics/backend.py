@@ -29,6 +29,7 @@ TRUSTED_TYPES = [
     "sklearn.decomposition._truncated_svd.TruncatedSVD",
     "sklearn.preprocessing._data.Normalizer",
     "builtins.str",
+    "numpy.float32",
     "numpy.float64",
     "numpy.int64",
     "numpy.dtype",
@@ -65,10 +66,11 @@ class TfidfSvdBackend:
         n_docs = len(texts)
         vectorizer = TfidfVectorizer(token_pattern=r"\S+", lowercase=False, sublinear_tf=True,
                                      min_df=min(self.min_df, max(1, n_docs // 10)), max_df=self.max_df,
-                                     dtype=np.float64)
+                                     dtype=np.float32)
         features = vectorizer.fit_transform(texts)
         n_components = max(2, min(self.n_components, features.shape[1] - 1, n_docs - 1))
-        svd = TruncatedSVD(n_components=n_components, algorithm="randomized", n_iter=5,
+        # float32 and 3 power iterations halve the time of the default float64/5 at no visible cost in topics
+        svd = TruncatedSVD(n_components=n_components, algorithm="randomized", n_iter=3,
                            random_state=self.random_state)
         reduced = svd.fit_transform(features)
         self.pipeline_ = make_pipeline(vectorizer, svd, Normalizer().fit(reduced))

@@ -95,7 +95,7 @@ def _cluster_models(config: TopicsConfig, n_docs: int):
     if config.clustering.method == "kmeans":
         from sklearn.cluster import KMeans
 
-        return BaseDimensionalityReduction(), KMeans(n_clusters=n_clusters_for(config, n_docs), n_init=3,
+        return BaseDimensionalityReduction(), KMeans(n_clusters=n_clusters_for(config, n_docs), n_init=1,
                                                      random_state=config.seed)
     from hdbscan import HDBSCAN
     from umap import UMAP

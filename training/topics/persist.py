@@ -30,7 +30,7 @@ import numpy as np
 
 from classify.bundle import (BUNDLE_FORMAT, BUNDLE_PROTOCOL, METADATA_FILE, file_sha256, library_versions,
                              load_bundle, read_metadata, register_trusted_type, save_component)
-from classify.errors import ModelError
+from classify.errors import InputError, ModelError
 from classify.io import atomic_output
 from training.topics.backend import TRUSTED_TYPES as BACKEND_TYPES, TfidfSvdBackend, load_backend
 from training.topics.config import TopicsConfig
@@ -163,7 +163,10 @@ def load_topic_model(folder) -> TopicModel:
     state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
     if state.get("version") != STATE_VERSION:
         raise ModelError(f"{folder / STATE_FILE}: state version {state.get('version')!r} is not supported")
-    config = TopicsConfig.from_dict(state["config"], source=str(folder / STATE_FILE))
+    try:
+        config = TopicsConfig.from_dict(state["config"], source=str(folder / STATE_FILE))
+    except InputError as error:
+        raise ModelError(f"{error} (saved by another version of telegram-classify?)") from None
     backend_params = state["backend"]
     if backend_params.get("backend") == TfidfSvdBackend.name:
         for qualified in BACKEND_TYPES:
