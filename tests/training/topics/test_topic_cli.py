@@ -1,0 +1,80 @@
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("bertopic", reason="topic models need the topics extra: pip install 'telegram-classify[topics]'")
+
+from classify.cli import main
+
+from topic_corpus import make_corpus
+
+
+@pytest.fixture(scope="module")
+def posts_file(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("posts")
+    corpus = make_corpus(posts_per_subject=40)
+    path = folder / "posts.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for row in corpus.itertuples():
+            handle.write(json.dumps({"channel": row.channel, "message_id": row.message_id,
+                                     "date": row.date.isoformat(), "text": row.text}, ensure_ascii=False) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def model_dir(posts_file, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("model") / "topics"
+    plots = folder.parent / "plots"
+    result = CliRunner().invoke(main, ["topics", "fit", str(posts_file), "-o", str(folder), "--plots", str(plots)])
+    assert result.exit_code == 0, result.output
+    assert "topics (" in result.output and "outliers" in result.output
+    for name in ("topic_sizes", "topic_theme_map"):
+        assert (plots / f"{name}.png").stat().st_size > 1000
+        assert "plotly" in (plots / f"{name}.html").read_text(encoding="utf-8")[:100000].lower()
+    return folder
+
+
+def test_assign_writes_one_topic_per_post(model_dir, posts_file, tmp_path):
+    output = tmp_path / "topics.jsonl"
+    result = CliRunner().invoke(main, ["topics", "assign", str(posts_file), "--model", str(model_dir),
+                                       "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_json(output, lines=True)
+    assert len(table) == 200
+    assert list(table.columns) == ["id", "channel", "date", "topic", "topic_label", "topic_probability", "theme"]
+    assert table["topic"].between(-1, 100).all() and table["topic_probability"].between(0, 1).all()
+
+
+def test_over_time_table_and_plots(model_dir, posts_file, tmp_path):
+    output, plots = tmp_path / "over_time.csv", tmp_path / "plots"
+    result = CliRunner().invoke(main, ["topics", "over-time", str(posts_file), "--model", str(model_dir),
+                                       "-o", str(output), "--freq", "W", "--plots", str(plots)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(output)
+    assert set(table["channel"]) == {"Вестник", "Daily Wire Demo", "Утро"}
+    assert table.groupby(["channel", "period"])["share"].sum().round(3).eq(1.0).all()
+    assert table["posts"].sum() == 200
+    assert (plots / "topics_over_time.png").is_file() and (plots / "topics_over_time.html").is_file()
+    assert len(list(plots.glob("topics_over_time_*.png"))) == 3
+
+
+def test_show_prints_words_themes_and_posts(model_dir):
+    result = CliRunner().invoke(main, ["topics", "show", "--model", str(model_dir), "--posts", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("words:") >= 5 and "theme: arctic" in result.output and "  - [" in result.output
+    single = CliRunner().invoke(main, ["topics", "show", "--model", str(model_dir), "--topic", "0"])
+    assert single.output.count("words:") == 1
+    missing = CliRunner().invoke(main, ["topics", "show", "--model", str(model_dir), "--topic", "999"])
+    assert missing.exit_code == 2 and "no topic 999" in missing.output
+
+
+def test_bad_input_and_model_are_one_line_errors(tmp_path, posts_file):
+    config = tmp_path / "bad.toml"
+    config.write_text("[clustering]\nmethod = 'spectral'\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["topics", "fit", str(posts_file), "-o", str(tmp_path / "m"),
+                                       "--config", str(config)])
+    assert result.exit_code == 2 and "bad.toml" in result.output and "clustering.method" in result.output
+    result = CliRunner().invoke(main, ["topics", "show", "--model", str(tmp_path)])
+    assert result.exit_code == 2 and "error:" in result.output
