@@ -75,6 +75,13 @@ class TaggingModel:
             return np.zeros((0, len(self.themes_)))
         return self.themes.predict_proba(texts, self._langs(texts, langs))
 
+    def predict_indicator(self, texts: Sequence[str] | str, langs=None, probabilities=None) -> np.ndarray:
+        """Boolean (texts x themes) matrix of themes over their thresholds; reuses ``probabilities`` when given."""
+        texts = self._texts(texts)
+        if not texts:
+            return np.zeros((0, len(self.themes_)), dtype=bool)
+        return self.themes.predict_indicator(texts, self._langs(texts, langs), probabilities)
+
     def predict(self, texts: Sequence[str] | str, langs=None) -> list[list[str]]:
         """Theme ids over their thresholds, one list per text (a single string gives a list with one list)."""
         texts = self._texts(texts)

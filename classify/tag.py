@@ -49,8 +49,9 @@ def tag_frame(model, posts: pd.DataFrame, *, include_text: bool = True, topic_mo
     scores: list[dict | None] = [None] * len(texts)
     rows = [i for i, present in enumerate(has_text) if present]
     if rows:
-        probabilities = model.predict_proba([texts[i] for i in rows], [langs[i] for i in rows])
-        predicted = model.themes.predict_indicator(None, [langs[i] for i in rows], probabilities)
+        texts_with, langs_with = [texts[i] for i in rows], [langs[i] for i in rows]
+        probabilities = model.predict_proba(texts_with, langs_with)
+        predicted = model.predict_indicator(texts_with, langs_with, probabilities)
         names = model.themes_
         rounded = probabilities.round(4).tolist()
         for position, row in enumerate(rows):

@@ -271,7 +271,7 @@ def evaluate_model_files(model_path, gold_paths: list, output, *, splits: list[s
         detected = detect_languages(texts)
         langs = [lang or guess for lang, guess in zip(langs, detected)]
     scores = model.predict_proba(texts, langs)
-    predicted = model.themes.predict_indicator(None, langs, scores)
+    predicted = model.predict_indicator(texts, langs, scores)
     truth = np.array([[theme in labels for theme in themes] for labels in gold])
     metrics = theme_metrics(truth, predicted, scores, themes, langs=langs,
                             groups=groups if len(set(groups)) > 1 else None, ids=ids, texts=texts)

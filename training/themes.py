@@ -66,6 +66,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         Passed to :class:`training.features.HashedTextFeatures`.
     class_weight : "balanced" or None
         Class weights of each theme's logistic regression.
+    length_split : int
+        When > 0, texts shorter than this many characters are calibrated apart from longer
+        ones of the same language (one-line claims and long articles score differently).
     cv_folds : int
         Folds of the cross-validation that yields out-of-fold scores for calibration and thresholds.
     random_state : int
@@ -74,7 +77,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, *, themes=None, seed_terms=None, C: float = 4.0, n_features: int = 2 ** 18,
                  word_ngrams=(1, 2), char_ngrams=(3, 5), block_weights=(1.0, 1.0, 1.0),
-                 class_weight="balanced", cv_folds: int = 3, random_state: int = 0):
+                 class_weight="balanced", length_split: int = 0, cv_folds: int = 3, random_state: int = 0):
         self.themes = themes
         self.seed_terms = seed_terms
         self.C = C
@@ -83,6 +86,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.char_ngrams = char_ngrams
         self.block_weights = block_weights
         self.class_weight = class_weight
+        self.length_split = length_split
         self.cv_folds = cv_folds
         self.random_state = random_state
 
@@ -135,7 +139,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError("pass themes=... when y is an indicator matrix")
         Y = self._indicator(y)
         weights = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        langs = np.array([str(lang or POOLED) for lang in (langs if langs is not None else [None] * len(X))])
+        keys = self._group_keys(X, langs)
         seeds = None if self.seed_terms is None else [list(group) for group in self.seed_terms]
         self.features_ = HashedTextFeatures(n_features=self.n_features, word_ngrams=tuple(self.word_ngrams),
                                             char_ngrams=None if self.char_ngrams is None else tuple(self.char_ngrams),
@@ -147,26 +151,52 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         for train, held in folds.split(Z):
             coef, intercept = self._fit_linear(Z[train], Y[train], weights[train])
             out_of_fold[held] = Z[held] @ coef.T + intercept
-        self._calibrate(out_of_fold, Y, langs, weights)
+        self._calibrate(out_of_fold, Y, keys, weights)
         coef, intercept = self._fit_linear(Z, Y, weights)
-        self.coef_ = coef.astype(np.float32)
+        # Half precision keeps the bundle small (10 themes x 2^19 columns: 10 MB); scores move by < 1e-3.
+        self.coef_ = coef.astype(np.float16)
         self.intercept_ = intercept
         self.n_training_texts_ = len(X)
         return self
 
-    def _calibrate(self, scores, Y, langs, weights) -> None:
-        """Platt scaling and F1-best threshold per theme: pooled, then per language with enough positives."""
-        self.languages_ = [POOLED] + sorted({lang for lang in langs if lang != POOLED})
-        n_groups, n_themes = len(self.languages_), Y.shape[1]
-        self.platt_ = np.tile(np.array([1.0, 0.0]), (n_groups, n_themes, 1))
-        self.thresholds_ = np.full((n_groups, n_themes), 0.5)
-        for g, lang in enumerate(self.languages_):
-            rows = np.ones(len(langs), bool) if lang == POOLED else langs == lang
+    def _group_keys(self, X, langs) -> list[str]:
+        """Calibration group of each text: its language, and with ``length_split`` also short/long."""
+        n = len(X)
+        if langs is None:
+            langs = [POOLED] * n
+        elif isinstance(langs, str):
+            langs = [langs] * n
+        if len(langs) != n:
+            raise ValueError(f"langs has {len(langs)} entries for {n} texts")
+        langs = [str(lang or POOLED) for lang in langs]
+        if not self.length_split:
+            return langs
+        return [lang if lang == POOLED else f"{lang}:{'long' if len(text) >= self.length_split else 'short'}"
+                for lang, text in zip(langs, X)]
+
+    @staticmethod
+    def _fallback(key: str) -> str:
+        return key.split(":")[0] if ":" in key else POOLED
+
+    def _calibrate(self, scores, Y, keys, weights) -> None:
+        """Platt scaling and F1-best threshold per theme and group; a group with too few positives of a
+        theme takes its parent's (language:length -> language -> pooled)."""
+        keys = np.asarray(keys)
+        langs = np.array([self._fallback(k) if ":" in k else k for k in keys])
+        groups = [POOLED] + sorted(set(langs) - {POOLED}) + sorted(set(keys) - set(langs) - {POOLED})
+        self.languages_ = groups
+        n_themes = Y.shape[1]
+        self.platt_ = np.tile(np.array([1.0, 0.0]), (len(groups), n_themes, 1))
+        self.thresholds_ = np.full((len(groups), n_themes), 0.5)
+        for g, group in enumerate(groups):
+            rows = (np.ones(len(keys), bool) if group == POOLED
+                    else (keys == group) if ":" in group else (langs == group))
+            parent = groups.index(self._fallback(group)) if group != POOLED else None
             for j in range(n_themes):
                 positives = Y[rows, j].sum()
-                if lang != POOLED and positives < MIN_LANGUAGE_POSITIVES:
-                    self.platt_[g, j] = self.platt_[0, j]
-                    self.thresholds_[g, j] = self.thresholds_[0, j]
+                if parent is not None and positives < MIN_LANGUAGE_POSITIVES:
+                    self.platt_[g, j] = self.platt_[parent, j]
+                    self.thresholds_[g, j] = self.thresholds_[parent, j]
                     continue
                 if positives == 0 or positives == rows.sum():
                     self.thresholds_[g, j] = 1.0 if positives == 0 else 0.0
@@ -178,41 +208,44 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                 self.thresholds_[g, j] = best_f1_threshold(calibrated, Y[rows, j], weights[rows])
 
     # ------------------------------------------------------------------ prediction
-    def _groups(self, langs, n: int) -> np.ndarray:
-        if langs is None:
-            return np.zeros(n, dtype=np.int64)
-        if isinstance(langs, str):
-            langs = [langs] * n
-        index = {lang: g for g, lang in enumerate(self.languages_)}
-        groups = np.array([index.get(lang, 0) for lang in langs], dtype=np.int64)
-        if len(groups) != n:
-            raise ValueError(f"langs has {len(groups)} entries for {n} texts")
-        return groups
+    def _groups(self, X, langs) -> np.ndarray:
+        index = {group: g for g, group in enumerate(self.languages_)}
+        result = []
+        for key in self._group_keys(X, langs):
+            while key not in index:
+                key = self._fallback(key)
+            result.append(index[key])
+        return np.array(result, dtype=np.int64)
 
     def decision_function(self, X) -> np.ndarray:
         check_is_fitted(self, "coef_")
         if isinstance(X, str):
             X = [X]
         Z = self.features_.transform(X)
-        return np.asarray(Z @ self.coef_.T, dtype=np.float64) + self.intercept_
+        return np.asarray(Z @ self.coef_.T.astype(np.float32), dtype=np.float64) + self.intercept_
 
     def predict_proba(self, X, langs=None) -> np.ndarray:
         """Calibrated probability of each theme (columns in ``classes_`` order)."""
+        X = [X] if isinstance(X, str) else list(X)
         scores = self.decision_function(X)
-        groups = self._groups(langs, scores.shape[0])
-        platt = self.platt_[groups]
+        platt = self.platt_[self._groups(X, langs)]
         return _sigmoid(platt[..., 0] * scores + platt[..., 1])
 
     def predict_indicator(self, X, langs=None, probabilities=None) -> np.ndarray:
+        """Boolean (texts x themes) matrix of themes over their thresholds (pass ``probabilities`` to reuse them)."""
+        X = [X] if isinstance(X, str) else list(X)
         probabilities = self.predict_proba(X, langs) if probabilities is None else probabilities
-        return probabilities >= self.thresholds_[self._groups(langs, probabilities.shape[0])]
+        return probabilities >= self.thresholds_[self._groups(X, langs)]
 
     def predict(self, X, langs=None) -> list[list[str]]:
         """Theme ids over their thresholds, per text (a single string gives one list in a list)."""
         indicator = self.predict_indicator(X, langs)
         return [[self.classes_[j] for j in np.flatnonzero(row)] for row in indicator]
 
-    def thresholds_for(self, lang: str = POOLED) -> dict[str, float]:
+    def thresholds_for(self, group: str = POOLED) -> dict[str, float]:
+        """Per-theme thresholds of a calibration group (``'ru'``, ``'en:long'``, ``'*'``)."""
         check_is_fitted(self, "thresholds_")
-        g = self._groups([lang], 1)[0]
+        while group not in self.languages_:
+            group = self._fallback(group)
+        g = self.languages_.index(group)
         return {theme: float(self.thresholds_[g, j]) for j, theme in enumerate(self.classes_)}

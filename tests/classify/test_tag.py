@@ -68,3 +68,26 @@ def test_bad_input_leaves_no_output(model, tmp_path):
         tag_files([source], output, model=model, progress=False)
     assert not output.exists()
     assert not list(tmp_path.glob(".tags.jsonl*"))
+
+
+def test_cli_train_tag_evaluate(tmp_path):
+    from click.testing import CliRunner
+
+    from classify.cli import main
+
+    runner = CliRunner()
+    config = write_config(tmp_path)
+    result = runner.invoke(main, ["train", "themes", config, "-o", str(tmp_path / "model"), "--set", "model.C=8"])
+    assert result.exit_code == 0, result.output
+    source = write_jsonl(tmp_path / "new.jsonl", [{"id": p["id"], "text": p["text"]} for p in make_posts(12, seed=8)])
+    result = runner.invoke(main, ["tag", source, "-o", str(tmp_path / "tags.csv"), "--model", str(tmp_path / "model"),
+                                  "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "12 posts tagged" in result.output and "arctic" in result.output
+    assert len(pd.read_csv(tmp_path / "tags.csv")) == 12
+    gold = write_jsonl(tmp_path / "gold.jsonl", make_posts(20, seed=9))
+    result = runner.invoke(main, ["evaluate", str(tmp_path / "model"), gold, "-o", str(tmp_path / "report")])
+    assert result.exit_code == 0, result.output
+    assert "micro-F1" in result.output and (tmp_path / "report" / "report.md").is_file()
+    result = runner.invoke(main, ["tag", source, "-o", str(tmp_path / "x.jsonl"), "--model", str(tmp_path)])
+    assert result.exit_code == 2 and "error:" in result.output
