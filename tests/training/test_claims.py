@@ -169,7 +169,7 @@ def test_embedding_backend_adds_features_and_round_trips(tiny_sentence_model, tm
                                     embedding_languages=("en",)).fit(frame, targets)
     assert model.embedding_dim_ == 16
     plain = ClaimSentenceClassifier(cv_folds=3, n_features=2 ** 10).fit(frame, targets)
-    assert model.stage1_["checkworthy"].coef_.shape[1] == plain.stage1_["checkworthy"].coef_.shape[1] + 16
+    assert model.stage1_["checkworthy"]["*"].coef_.shape[1] == plain.stage1_["checkworthy"]["*"].coef_.shape[1] + 16
     save_component(tmp_path, "claims", model, metadata={}, card_section="")
     loaded = load_bundle(tmp_path).components["claims"]
     np.testing.assert_allclose(loaded.predict_scores(frame), model.predict_scores(frame), rtol=1e-5)
@@ -183,3 +183,12 @@ def test_missing_embedding_model_is_a_clear_error():
 
     with pytest.raises(ModelError, match="not found"):
         resolve_model_path("/nonexistent/model-folder")
+
+
+def test_languages_with_enough_sentences_get_their_own_stage1_model():
+    model, frame, _ = fitted(min_language_sentences=50)
+    assert set(model.stage1_["checkworthy"]) == {"*", "en", "ru"}
+    shared, _, _ = fitted(per_language=False)
+    assert set(shared.stage1_["checkworthy"]) == {"*"}
+    unseen = frame.head(4).assign(lang="de")  # a language without its own model uses the global one
+    assert model.predict_scores(unseen).shape == (4, 1)
