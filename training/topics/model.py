@@ -228,6 +228,8 @@ class TopicModel:
             if doc:
                 document_topics[index] = row_topic[first_of[key]]
         self.document_topics_ = document_topics
+        self.preprocessor_.learn_phrase_forms(normalized, [word for topic in topic_ids
+                                                          for word, _ in topic_model.get_topic(topic)])
         self.topics_ = self._describe_topics(topic_model, topic_ids, fit_rows, fit_docs, fit_topics, embeddings,
                                             texts, ids)
         self.stats_ = {"documents": len(texts), "distinct_documents": int(len(fit_rows)),

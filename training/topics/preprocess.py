@@ -137,14 +137,17 @@ class Preprocessor:
         self._set_state(boilerplate, {})
         forms: dict[str, Counter] = defaultdict(Counter)
         docs = []
+        self._surface_words: list[list[str]] = []
         for text, keys in zip(texts, line_keys):
             kept = "\n".join(line for line, key in zip(str(text).splitlines(), keys) if key not in self._boilerplate)
             stems = []
-            for word in self._words(strip_markup(kept)):
+            words = self._words(strip_markup(kept))
+            for word in words:
                 stem = self._stem(word)
                 forms[stem][word] += 1
                 stems.append(stem)
             docs.append(" ".join(stems))
+            self._surface_words.append(words)
         # Most frequent surface form; ties broken alphabetically so the map is deterministic.
         self.display_forms_ = {stem: min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0]
                                for stem, counter in sorted(forms.items())}
@@ -201,6 +204,29 @@ class Preprocessor:
     def transform(self, texts: Iterable[str]) -> list[str]:
         return [self.normalize(text) for text in texts]
 
+    def learn_phrase_forms(self, docs: Sequence[str], phrases: Iterable[str]) -> None:
+        """Most frequent surface form of each multi-word phrase of stems, from the texts just fitted.
+
+        ``docs`` are the normalized documents :meth:`fit_transform` returned. Frees the
+        surface words kept for this; call it once, after choosing the phrases to show.
+        """
+        wanted = {tuple(p.split()) for p in phrases if " " in p}
+        sizes = sorted({len(p) for p in wanted})
+        counts: dict[tuple, Counter] = defaultdict(Counter)
+        for doc, words in zip(docs, getattr(self, "_surface_words", [])):
+            stems = doc.split()
+            for size in sizes:
+                for i in range(len(stems) - size + 1):
+                    key = tuple(stems[i:i + size])
+                    if key in wanted:
+                        counts[key][" ".join(words[i:i + size])] += 1
+        self.phrase_forms_ = {" ".join(key): min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+                              for key, c in sorted(counts.items())}
+        self._surface_words = []
+
     def display(self, term: str) -> str:
-        """A stem (or a space-separated n-gram of stems) as readable words."""
+        """A stem, or a space-separated n-gram of stems, as readable words (its most frequent form)."""
+        phrase = getattr(self, "phrase_forms_", {}).get(term)
+        if phrase is not None:
+            return phrase
         return " ".join(self.display_forms_.get(stem, stem) for stem in term.split())

@@ -44,3 +44,16 @@ def test_restore_reproduces_the_fitted_transform():
     docs = fitted.fit_transform(texts, channels)
     restored = Preprocessor(min_line_repeats=3).restore(fitted.boilerplate_lines_, {})
     assert restored.transform(texts) == docs == fitted.transform(texts)
+
+
+def test_phrases_are_shown_in_their_most_frequent_surface_form():
+    texts = ["министр иностранных дел выступил", "министра иностранных дел встретили",
+             "уголовное дело закрыто", "дело передано в суд", "новое дело", "старое дело",
+             "министр иностранных дел"]
+    prep = Preprocessor(min_line_repeats=100)
+    docs = prep.fit_transform(texts)
+    phrase = prep.normalize("иностранных дел")
+    assert prep.display(phrase) == "иностранных дело"  # word by word: "дело" is the commoner form of the stem
+    prep.learn_phrase_forms(docs, [phrase, "министр"])
+    assert prep.display(phrase) == "иностранных дел"
+    assert prep.display(prep.normalize("министр")) == "министр"
