@@ -20,7 +20,11 @@ LINK_FROM_TEXT = "link"
 HASHTAG = "hashtag"
 _COLLECTED = frozenset({LINK_FROM_HREF, LINK_FROM_TEXT, HASHTAG})
 
-_URL = re.compile(r"(?:https?://|tg://|www\.|t\.me/)[^\s<>\"'«»]+", re.IGNORECASE)
+# (?:https?://|tg://|www\.|t\.me/)[^\s<>"'«»]+ matched case-insensitively, spelt out: re.IGNORECASE
+# would stop the engine scanning for the first letter and make the scan 5 times slower
+# (ſ is the only other character IGNORECASE equates with one of these letters).
+_URL = re.compile(r"[hHtTwW](?:(?<=[hH])[tT][tT][pP][sSſ]?://|(?<=[tT])(?:[gG]://|\.[mM][eE]/)|(?<=[wW])[wW][wW]\.)"
+                  r"[^\s<>\"'«»]+")
 _HASHTAG = re.compile(r"(?<![\w#])#\w+")
 _URL_TRAILING = ".,;:!?)]}"
 
