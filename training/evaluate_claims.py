@@ -22,7 +22,7 @@ from collections import defaultdict
 from classify.text.sentences import split_sentences
 
 __all__ = ["span_matches", "claim_metrics", "evaluate_claims", "evaluate_model_claims", "format_claim_metrics",
-           "MIN_COVERAGE"]
+           "evaluate_claim_files", "read_claim_gold", "has_theme_labels", "MIN_COVERAGE"]
 
 MIN_COVERAGE = 0.5
 
@@ -134,3 +134,49 @@ def format_claim_metrics(metrics: dict) -> list[str]:
             lines.append(f"{level:<10} {group:<24} {m['gold']:>6} {m['predicted']:>6} {m['precision']:>9.3f} "
                          f"{m['recall']:>7.3f} {m['f1']:>6.3f}")
     return lines
+
+
+def read_claim_gold(gold_paths, splits: list[str] | None = None):
+    """Records with claim labels from gold files (project JSONL or CheckThat! TSV), optionally by split."""
+    from labels.records import read_labeled
+
+    records = []
+    for path in gold_paths:
+        for record in read_labeled(path):
+            if record.claims is None or (splits and record.split is not None and record.split not in splits):
+                continue
+            records.append(record)
+    return records
+
+
+def has_theme_labels(gold_paths, splits: list[str] | None = None) -> bool:
+    """Whether any gold row (in the splits) carries theme labels."""
+    from labels.records import read_labeled
+
+    return any(record.themes is not None and not (splits and record.split is not None and record.split not in splits)
+               for path in gold_paths for record in read_labeled(path))
+
+
+def evaluate_claim_files(model_path, gold_paths, output, *, splits: list[str] | None = None) -> dict | None:
+    """Claim metrics of a bundle on gold files, written to ``output/claims_metrics.json``.
+
+    None (and nothing written) when the bundle has no claims component or the gold no claim labels.
+    """
+    import json
+    from pathlib import Path
+
+    from classify.io import atomic_output
+    from classify.model import load_model
+
+    records = read_claim_gold(gold_paths, splits)
+    if not records:
+        return None
+    metrics = evaluate_model_claims(load_model(model_path), records)
+    if metrics is None:
+        return None
+    metrics = {"model": str(model_path), "gold": [str(p) for p in gold_paths], "records": len(records), **metrics}
+    Path(output).mkdir(parents=True, exist_ok=True)
+    with atomic_output(Path(output) / "claims_metrics.json", "w", encoding="utf-8") as handle:
+        json.dump(metrics, handle, ensure_ascii=False, indent=2)
+        handle.write("\n")
+    return metrics

@@ -12,9 +12,17 @@ import click
 @click.option("--split", "splits", multiple=True,
               help="Only rows of this split (repeatable); rows without a split are always used.")
 def evaluate(model_path, gold, output, splits):
-    """Evaluate the themes of MODEL on GOLD labeled files (project JSONL with `themes`)."""
+    """Evaluate the themes (and claims) of MODEL on GOLD labeled files (project JSONL, CheckThat! TSV)."""
     from training.evaluate import evaluate_model_files
+    from training.evaluate_claims import evaluate_claim_files, format_claim_metrics, has_theme_labels
 
+    claims = evaluate_claim_files(model_path, list(gold), output, splits=list(splits) or None)
+    if claims is not None:
+        for line in format_claim_metrics(claims):
+            click.echo(line)
+        if not has_theme_labels(list(gold), list(splits) or None):
+            click.echo(f"claim metrics written to {output}/claims_metrics.json")
+            return
     metrics, report = evaluate_model_files(model_path, list(gold), output, splits=list(splits) or None)
     overall = metrics["overall"]
     click.echo(f"{overall['records']} posts: micro-F1 {overall['micro']['f1']:.3f}, "

@@ -66,3 +66,42 @@ def test_extract_claims_uses_the_bundle_components(classifier):
 def test_sentence_table_rejects_mismatched_languages():
     with pytest.raises(ValueError, match="languages"):
         sentence_table(["a", "b"], ["ru"])
+
+
+def _gold_posts():
+    from labels.records import LabeledRecord, Span
+
+    posts = [("Инфляция в марте составила 7,5%. Подписывайтесь на канал!", "ru", 32),
+             ("Exports grew by 14% in 2023. What do you think?", "en", 28)]
+    return [LabeledRecord(id=str(i), text=text, lang=lang, claims=[Span(0, end)])
+            for i, (text, lang, end) in enumerate(posts)]
+
+
+def test_evaluate_command_reports_claim_metrics(tagging_bundle, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from classify.cli import main
+
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in _gold_posts()),
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["evaluate", str(tagging_bundle), str(gold), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "out" / "claims_metrics.json").read_text(encoding="utf-8"))
+    assert metrics["records"] == 2 and metrics["span"]["all"]["gold"] == 2
+    assert {"ru", "en"} <= set(metrics["span"]) and "span" in result.output
+
+
+def test_evaluate_command_on_claims_only_gold(tagging_bundle, tmp_path):
+    from click.testing import CliRunner
+
+    from classify.cli import main
+
+    gold = tmp_path / "sentences.tsv"
+    gold.write_text("Sentence_id\tText\tclass_label\n1\tExports grew by 14% in 2023.\tYes\n"
+                    "2\tWhat do you think?\tNo\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["evaluate", str(tagging_bundle), str(gold), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "claims_metrics.json").is_file()
