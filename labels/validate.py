@@ -136,10 +136,15 @@ def validate_files(paths: Iterable, taxonomy: Taxonomy) -> list[FileReport]:
     return [validate_file(path, taxonomy) for path in paths]
 
 
-def render_reports(reports: list[FileReport]) -> str:
-    """Problems first (one per line, file and line named), then one summary line per file."""
+def render_reports(reports: list[FileReport], *, per_label: bool = False) -> str:
+    """Problems first (one per line, file and line named), then one summary line per file
+    (followed, with ``per_label``, by the count of records per theme and of spans per claim label)."""
     lines = [str(problem) for report in reports for problem in report.problems]
-    lines += [report.summary() for report in reports]
+    for report in reports:
+        lines.append(report.summary())
+        if per_label:
+            lines += [f"  theme {theme}: {count}" for theme, count in sorted(report.theme_counts.items())]
+            lines += [f"  claim {label}: {count}" for label, count in sorted(report.claim_counts.items())]
     return "\n".join(lines)
 
 

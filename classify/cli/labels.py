@@ -39,7 +39,8 @@ def taxonomy_command(path):
 @labels.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @taxonomy_option
-def validate_command(files, taxonomy_path):
+@click.option("--per-label", is_flag=True, help="Also count records per theme and spans per claim label.")
+def validate_command(files, taxonomy_path, per_label):
     """Check labeled JSONL (or CheckThat! TSV) files: every problem with file and line, then counts per file.
 
     Exits with 1 when any file has an error.
@@ -47,7 +48,7 @@ def validate_command(files, taxonomy_path):
     from labels.validate import render_reports, validate_files
 
     reports = validate_files(files, _taxonomy(taxonomy_path))
-    click.echo(render_reports(reports))
+    click.echo(render_reports(reports, per_label=per_label))
     if not all(report.ok for report in reports):
         sys.exit(1)
 

@@ -108,6 +108,8 @@ def test_validate_command_prints_problems_and_counts_and_sets_the_exit_code(writ
     assert good.exit_code == 0, good.output
     assert good.output.strip() == (f"{sample_path}: 12 records, 12 labeled for themes, 12 labeled for claims, "
                                    "16 claim spans: OK")
+    counted = runner.invoke(labels, ["validate", "--per-label", str(sample_path)])
+    assert "  theme arctic: 1\n" in counted.output and "  claim checkworthy: 16" in counted.output
     bad = write_jsonl("bad.jsonl", [_row("x", themes=["sports"])])
     result = runner.invoke(labels, ["validate", str(sample_path), str(bad)])
     assert result.exit_code == 1
