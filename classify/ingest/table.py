@@ -27,7 +27,7 @@ from classify.ingest.detect import expand_inputs, read_options, reader
 from classify.ingest.schema import POST_COLUMN_NAMES, POST_COLUMNS
 from classify.io import TableWriter, arrow_schema, output_format
 from classify.text.lang import detect_languages
-from classify.text.normalize import hash_key, normalized_bytes
+from classify.text.normalize import normalized_bytes, text_key, text_keys
 
 DEFAULT_CHUNK_SIZE = 5_000
 CHAT_TYPES = ("channels", "all")
@@ -113,25 +113,29 @@ class _Completer:
         return post_id if count == 1 else f"{post_id}:{count}"
 
     def complete(self, posts: list[dict]) -> list[dict]:
-        keys = np.empty(len(posts), dtype=np.uint64)
         refs = np.empty(len(posts), dtype=np.int64)
+        texts = []
         for index, post in enumerate(posts):
-            if post.get("text") is None:
-                post["text"] = ""
+            text = post.get("text")
+            if text is None:
+                post["text"] = text = ""
+            texts.append(text)
             if post.get("has_media") is None:
                 post["has_media"] = False
             for column in ("links", "hashtags"):
                 if post.get(column) is None:
                     post[column] = []
-            canonical = normalized_bytes(post["text"])
-            keys[index] = hash_key(canonical)
             channel, message_id = post.get("channel"), post.get("message_id")
             post_id = post.get("id")
             if post_id is None:
                 post_id = (f"{channel}/{message_id}" if message_id is not None and channel is not None
-                           else self._hash_id(channel, canonical))
+                           else self._hash_id(channel, normalized_bytes(text)))
                 post["id"] = post_id
             refs[index] = self._refs.ref(post_id, channel, message_id)
+        try:
+            keys = text_keys(pa.array(texts, type=pa.large_string()))
+        except (pa.ArrowTypeError, pa.ArrowInvalid):  # lone surrogates: not valid Unicode for Arrow
+            keys = np.array([text_key(text) for text in texts], dtype=np.uint64)
         for post, lang in zip(posts, detect_languages([post["text"] for post in posts])):
             post["lang"] = lang
         first = self._seen.first_refs(keys, refs)

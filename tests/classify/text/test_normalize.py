@@ -25,3 +25,36 @@ def test_empty_after_normalisation_has_key_zero():
 
 def test_remove_links_keeps_labels():
     assert remove_links("См. [текст](https://a.example/x) и https://b.example/y.") == "См. текст и  "
+
+
+def test_chunk_keys_equal_text_key_one_by_one():
+    import pyarrow as pa
+
+    from classify.text.normalize import text_keys
+
+    texts = [
+        "**Ещё** раз: [подробнее](https://mfa.example/1) 👉", "ЕЩЕ РАЗ ПОДРОБНЕЕ", None, "", "👍🔥", " \n*** — ",
+        "Talks in Oslo — [link text](https://a.example/x y) [no\nlink](b) [x](c\u00a0d)",  # non-ASCII space ends a URL
+        "İstanbul görüşmesi", "ΣΟΦΙΑ ΟΔΟΣ", "Ѣ старая буква", "Қазақстан", "Kelvin \u212a", "ﬀ ligature",
+        "Straße", "ǅemal", "mixed ЁЖ ёж Ĳ", "tab\tand\u2028line\u3000space", "emoji\U0001f1f7\U0001f1fa flag",
+        "Ѐ Ѝ Џ ѐ ѝ џ", "a_b-c.d/e", "中文 текст", "x" * 3000 + "Ё",
+    ]
+    keys = text_keys(pa.array(texts, type=pa.large_string()))
+    assert keys.tolist() == [text_key(text) for text in texts]
+    sliced = pa.array(texts, type=pa.large_string())[3:9]  # arrays with an offset into their buffers
+    assert text_keys(sliced).tolist() == [text_key(text) for text in texts[3:9]]
+
+
+def test_arrow_lower_case_equals_python_on_the_fast_path_letters():
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    letters = [chr(code) for code in [*range(0x80), *range(0x400, 0x460)]]
+    assert pc.utf8_lower(pa.array(letters)).to_pylist() == [letter.lower() for letter in letters]
+
+
+def test_re2_whitespace_class_covers_python_whitespace():
+    from classify.text.normalize import _RE2_SPACE
+
+    spaces = [code for code in range(0x110000) if chr(code).isspace()]
+    assert max(spaces) <= 0x3000 and _RE2_SPACE.count("\\x{") == len(spaces)
