@@ -121,10 +121,12 @@ def from_record(item: dict, taxonomy: Taxonomy, path, where: str) -> list[Labele
             suggestions["claims"] = spans_to_dicts(_spans(claims.get("value") or [], text, path, f"{where} suggestion"))
         if scores:
             suggestions["scores"] = scores
-    # One record per annotator: answers are grouped by user.
+    # One record per annotator: answers are grouped by user; drafts are not labels yet.
     by_user: dict[str | None, dict] = defaultdict(dict)
     for question, answers in (item.get("responses") or {}).items():
         for answer in answers:
+            if answer.get("status") == "draft":
+                continue
             user = answer.get("user_id")
             by_user[None if user is None else str(user)][question] = answer
     base = dict(id=str(item["id"]), text=text, lang=reserved["lang"], split=reserved["split"], meta=meta,

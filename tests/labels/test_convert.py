@@ -112,7 +112,8 @@ def test_argilla_records_and_settings(tmp_path, taxonomy):
 def test_argilla_import_groups_responses_by_user(tmp_path, taxonomy):
     item = {"id": "p1", "fields": {"text": "Abc. Def."}, "metadata": {"lang": "en", "channel": "c"},
             "suggestions": {}, "responses": {
-                "themes": [{"value": ["economy"], "user_id": "u1"}, {"value": [], "user_id": "u2"}],
+                "themes": [{"value": ["economy"], "user_id": "u1"}, {"value": [], "user_id": "u2"},
+                           {"value": ["arctic"], "user_id": "u3", "status": "draft"}],
                 "claims": [{"value": [{"start": 0, "end": 4, "label": "checkworthy"}], "user_id": "u1"}]}}
     path = tmp_path / "a.json"
     path.write_text(json.dumps([item]), encoding="utf-8")
