@@ -54,18 +54,26 @@ class ThemeMatch:
 
 
 def map_topics_to_themes(topic_shares: np.ndarray, corpus_shares: np.ndarray, theme_ids: Sequence[str], *,
-                         min_share: float, min_lift: float) -> list[ThemeMatch]:
+                         min_share: float, min_lift: float, topic_terms: np.ndarray | None = None,
+                         corpus_terms: np.ndarray | None = None) -> list[ThemeMatch]:
     """Closest theme of each topic by seed-term mentions (see :func:`seed_term_shares`).
 
-    The closest theme maximizes ``share * log(1 + lift)``: mentioned often in the
-    topic, and more often than in the corpus. A topic is new when that theme's
-    share is below ``min_share`` or its lift below ``min_lift``.
+    The closest theme maximizes ``terms * log(1 + terms / corpus terms)``, where
+    ``terms`` is the mean number of the theme's distinct seed terms per post of the
+    topic (the shares stand in when no term counts are given): many of the theme's
+    words, more than the corpus has. Counting terms, not posts with any term,
+    keeps one word shared by two themes (the stem of "судов", ships, is that of
+    "суд", court) from deciding. A topic is new when the share of its posts that
+    mention the theme is below ``min_share`` or under ``min_lift`` times the corpus share.
     """
-    matches = []
+    terms = topic_shares if topic_terms is None else topic_terms
+    corpus = corpus_shares if corpus_terms is None else corpus_terms
+    scores = terms * np.log1p(terms / np.maximum(corpus, 1e-9))
     lifts = topic_shares / np.maximum(corpus_shares, 1e-9)
-    for shares, lift in zip(topic_shares, lifts):
-        best = int(np.argmax(shares * np.log1p(lift)))
-        share, best_lift = float(shares[best]), float(lift[best])
+    matches = []
+    for row, shares in enumerate(topic_shares):
+        best = int(np.argmax(scores[row]))
+        share, best_lift = float(shares[best]), float(lifts[row, best])
         is_theme = share >= min_share and best_lift >= min_lift
         matches.append(ThemeMatch(theme=theme_ids[best] if is_theme else NEW_THEME, similarity=round(share, 4),
                                   closest=theme_ids[best], lift=round(best_lift, 2)))
@@ -80,18 +88,26 @@ def theme_seed_terms(taxonomy, normalize: Callable[[str], str]) -> list[list[str
 
 
 def seed_term_shares(docs: Sequence[str], topics: np.ndarray, topic_ids: Sequence[int],
-                     terms_per_theme: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
-    """Share of each topic's posts that mention a seed term of each theme, and the same share in the corpus.
+                     terms_per_theme: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
+    """How much each topic's posts, and the corpus, mention each theme's seed terms.
 
-    Returns ``(topic_shares, corpus_shares)`` of shapes (n_topics, n_themes) and (n_themes,).
+    Returns arrays ``topic_shares`` (n_topics, n_themes: share of posts with at least
+    one term), ``corpus_shares`` (n_themes,), ``topic_terms`` and ``corpus_terms``
+    (mean number of distinct seed terms per post).
     """
-    mentions = np.zeros((len(docs), len(terms_per_theme)), dtype=bool)
+    counts = np.zeros((len(docs), len(terms_per_theme)), dtype=np.float64)
     for column, terms in enumerate(terms_per_theme):
         single = {t for t in terms if " " not in t}
         phrases = [(t.split()[0], f" {t} ") for t in terms if " " in t]
         for row, doc in enumerate(docs):
             words = set(doc.split())
-            if words & single or any(first in words and phrase in f" {doc} " for first, phrase in phrases):
-                mentions[row, column] = True
-    topic_shares = np.vstack([mentions[topics == topic].mean(axis=0) for topic in topic_ids])
-    return topic_shares, mentions.mean(axis=0)
+            padded = f" {doc} "
+            counts[row, column] = len(words & single) + sum(
+                1 for first, phrase in phrases if first in words and phrase in padded)
+    mentions = counts > 0
+    return {
+        "topic_shares": np.vstack([mentions[topics == topic].mean(axis=0) for topic in topic_ids]),
+        "corpus_shares": mentions.mean(axis=0),
+        "topic_terms": np.vstack([counts[topics == topic].mean(axis=0) for topic in topic_ids]),
+        "corpus_terms": counts.mean(axis=0),
+    }

@@ -204,8 +204,12 @@ class TopicModel:
             top_n_words=config.representation.top_n_words, seed_topic_list=seeds, zeroshot_topic_list=zeroshot,
             zeroshot_min_similarity=config.guidance.zeroshot_min_similarity)
         # Guided modelling nudges the embeddings it is given in place; keep ours intact for centroids.
-        fit_topics, _ = topic_model.fit_transform(fit_docs, embeddings=embeddings.copy())
-        fit_topics = np.asarray(fit_topics)
+        predicted, _ = topic_model.fit_transform(fit_docs, embeddings=embeddings.copy())
+        # topics_ is what the topic words were computed from; with zero-shot topics BERTopic 0.17
+        # returns predictions in another order, so they are only a cross-check.
+        fit_topics = np.asarray(topic_model.topics_)
+        if config.guidance.mode != "zeroshot" and not np.array_equal(fit_topics, np.asarray(predicted)):
+            raise ModelError("BERTopic's predictions and topics_ disagree; please report this")
         raw_outlier_share = float(np.mean(fit_topics == OUTLIER))
         fit_topics = self._reduce_outliers(topic_model, fit_docs, fit_topics, embeddings, config)
         if not np.array_equal(fit_topics, np.asarray(topic_model.topics_)):
@@ -273,10 +277,11 @@ class TopicModel:
         matches = [None] * len(topic_ids)
         if self.taxonomy is not None:
             terms = theme_seed_terms(self.taxonomy, self.preprocessor_.normalize)
-            topic_shares, corpus_shares = seed_term_shares(fit_docs, fit_topics, topic_ids, terms)
-            matches = map_topics_to_themes(topic_shares, corpus_shares, self.taxonomy.theme_ids,
-                                           min_share=config.guidance.theme_min_share,
-                                           min_lift=config.guidance.theme_min_lift)
+            mentions = seed_term_shares(fit_docs, fit_topics, topic_ids, terms)
+            matches = map_topics_to_themes(mentions["topic_shares"], mentions["corpus_shares"],
+                                           self.taxonomy.theme_ids, min_share=config.guidance.theme_min_share,
+                                           min_lift=config.guidance.theme_min_lift,
+                                           topic_terms=mentions["topic_terms"], corpus_terms=mentions["corpus_terms"])
         similarity = embeddings @ self.topic_embeddings_.T
         topics = []
         for topic, match in zip(topic_ids, matches):

@@ -161,3 +161,17 @@ def test_hdbscan_outliers_are_reduced_below_the_configured_share(corpus):
     assert model.stats_["outlier_share_before_reduction"] >= model.stats_["outlier_share"]
     # UMAP + HDBSCAN keeps the few English posts of several subjects together; k-means (default) does not
     assert _purity(model.document_topics_.tolist(), corpus["subject"].tolist()) >= 0.8
+
+
+def test_zeroshot_guidance_also_separates_and_names_subjects(corpus):
+    config = TopicsConfig()
+    config.guidance.mode = "zeroshot"
+    model = TopicModel(config=config, taxonomy=load_taxonomy()).fit(
+        corpus["text"].tolist(), channels=corpus["channel"].tolist())
+    subjects = corpus["subject"].tolist()
+    assert _purity(model.document_topics_.tolist(), subjects) >= 0.9
+    for topic in model.topics_:
+        members = [s for t, s in zip(model.document_topics_, subjects) if t == topic.id]
+        majority, count = Counter(members).most_common(1)[0]
+        if count == len(members):
+            assert topic.theme == theme_of(majority), (topic.label, majority, topic.theme)
