@@ -30,8 +30,13 @@ import hashlib
 from pathlib import Path
 from typing import Iterator
 
-from classify.batch import cached_model, shipped_models, tag_chunk
+from classify.batch import tag_chunk
 from classify.errors import InputError
+
+try:
+    from distributed import WorkerPlugin as _WorkerPlugin
+except ImportError:  # Dask is optional: the functions below say how to install it
+    _WorkerPlugin = object
 
 _INSTALL_HINT = "the dask engine needs Dask: pip install 'telegram-classify[dask]'"
 
@@ -45,7 +50,11 @@ def _require_dask():
     return distributed
 
 
-def tag_dask(posts, model_path, *, meta=None):
+def _tag_partition(posts, model_path: str, include_text: bool):
+    return tag_chunk(model_path, posts, include_text)
+
+
+def tag_dask(posts, model_path, *, include_text: bool = True, meta=None):
     """Tag a Dask DataFrame of posts; returns a lazy Dask DataFrame of tags (one partition per posts partition).
 
     ``meta`` (an empty DataFrame with the tag columns) is worked out by tagging
@@ -54,8 +63,8 @@ def tag_dask(posts, model_path, *, meta=None):
     _require_dask()
     model_path = str(Path(model_path).resolve())
     if meta is None:
-        meta = tag_chunk(model_path, posts._meta)
-    return posts.map_partitions(tag_chunk, model_path, meta=meta)
+        meta = tag_chunk(model_path, posts._meta, include_text)
+    return posts.map_partitions(_tag_partition, model_path, include_text, meta=meta)
 
 
 def _bundle_files(model_path: Path) -> dict[str, bytes]:
@@ -63,26 +72,29 @@ def _bundle_files(model_path: Path) -> dict[str, bytes]:
             for path in sorted(model_path.rglob("*")) if path.is_file()}
 
 
-def _model_plugin(model_path: str):
-    """A worker plugin carrying the bundle's files; on each worker it writes them locally and loads the model."""
-    distributed = _require_dask()
+class ModelBundlePlugin(_WorkerPlugin):
+    """Carries a bundle's files; on each worker it writes them locally and loads the model once.
 
-    class ModelBundlePlugin(distributed.WorkerPlugin):
-        def __init__(self, path: str, files: dict[str, bytes]):
-            self.path = path
-            self.files = files
-            self.name = "classify-model-" + hashlib.sha256(path.encode()).hexdigest()[:16]
+    Defined at module level so Dask pickles it by reference and ``setup`` updates
+    the worker's own :data:`classify.batch.shipped_models`.
+    """
 
-        def setup(self, worker):
-            folder = Path(worker.local_directory) / self.name
-            for relative, data in self.files.items():
-                target = folder / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-            shipped_models[self.path] = str(folder)
-            cached_model(self.path)
+    def __init__(self, path: str, files: dict[str, bytes]):
+        self.path = path
+        self.files = files
+        self.name = "classify-model-" + hashlib.sha256(path.encode()).hexdigest()[:16]
 
-    return ModelBundlePlugin(model_path, _bundle_files(Path(model_path)))
+    def setup(self, worker):
+        from classify import batch
+
+        folder = Path(worker.local_directory) / self.name
+        for relative, data in self.files.items():
+            target = folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        batch.shipped_models[self.path] = str(folder)
+        batch.cached_model.cache_clear()
+        batch.cached_model(self.path)
 
 
 def ship_model(client, model_path) -> str:
@@ -90,8 +102,9 @@ def ship_model(client, model_path) -> str:
 
     Returns the resolved bundle path, the key the tasks use to find the model.
     """
+    _require_dask()
     model_path = str(Path(model_path).resolve())
-    plugin = _model_plugin(model_path)
+    plugin = ModelBundlePlugin(model_path, _bundle_files(Path(model_path)))
     client.register_plugin(plugin, name=plugin.name)
     return model_path
 
