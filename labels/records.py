@@ -186,14 +186,6 @@ def parse_record(data, path, line: int) -> tuple[LabeledRecord | None, list[str]
     return record, problems
 
 
-def record_from_dict(data: dict, path, line: int) -> LabeledRecord:
-    """Build a record from one parsed JSON object; raise InputError on its first problem."""
-    record, problems = parse_record(data, path, line)
-    if problems:
-        raise InputError(path, problems[0], location=f"line {line}")
-    return record
-
-
 @dataclass
 class ScannedLine:
     """One record's line in a labeled file, with all its structural problems."""
@@ -264,24 +256,12 @@ def scan_labeled(path) -> Iterator[ScannedLine]:
     return scan_checkthat(path) if path.suffix.lower() == ".tsv" else scan_jsonl(path)
 
 
-def _first_problem_raises(path, scanned_lines: Iterator[ScannedLine]) -> Iterator[LabeledRecord]:
-    for scanned in scanned_lines:
+def iter_labeled(path) -> Iterator[LabeledRecord]:
+    """Records of a labeled file; raises InputError at the first problem, naming file and line."""
+    for scanned in scan_labeled(path):
         if scanned.problems:
             raise InputError(path, scanned.problems[0], location=f"line {scanned.line}")
         yield scanned.record
-
-
-def iter_labeled(path) -> Iterator[LabeledRecord]:
-    """Records of a labeled file; raises InputError at the first problem, naming file and line."""
-    return _first_problem_raises(path, scan_labeled(path))
-
-
-def iter_jsonl_records(path) -> Iterator[LabeledRecord]:
-    return _first_problem_raises(path, scan_jsonl(path))
-
-
-def iter_checkthat_records(path) -> Iterator[LabeledRecord]:
-    return _first_problem_raises(path, scan_checkthat(path))
 
 
 def read_labeled(path) -> list[LabeledRecord]:
