@@ -175,3 +175,38 @@ def test_zeroshot_guidance_also_separates_and_names_subjects(corpus):
         majority, count = Counter(members).most_common(1)[0]
         if count == len(members):
             assert topic.theme == theme_of(majority), (topic.label, majority, topic.theme)
+
+
+@pytest.mark.slow
+def test_local_sentence_transformers_backend_round_trip(corpus, tmp_path):
+    """The optional backend: a sentence-transformers model from a local folder (here a tiny one built
+    on the spot from random word vectors, so no download), saved as a pointer to that folder."""
+    pytest.importorskip("sentence_transformers", reason="needs sentence-transformers (topics extra)")
+    import re
+
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.models import StaticEmbedding
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
+
+    words = sorted({w for text in corpus["text"] for w in re.findall(r"\w+", text.lower())})
+    tokenizer = Tokenizer(models.WordLevel(vocab={"[UNK]": 0, **{w: i + 1 for i, w in enumerate(words)}},
+                                           unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.Lowercase()
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    generator = torch.Generator().manual_seed(0)
+    weights = torch.randn(len(words) + 1, 32, generator=generator).numpy()
+    SentenceTransformer(modules=[StaticEmbedding(tokenizer, embedding_weights=weights)], device="cpu").save(
+        str(tmp_path / "st"))
+
+    config = TopicsConfig()
+    config.embedding.backend = "sentence-transformers"
+    config.embedding.model_path = str(tmp_path / "st")
+    model = TopicModel(config=config, taxonomy=load_taxonomy()).fit(
+        corpus["text"].tolist(), channels=corpus["channel"].tolist())
+    folder = save_topic_model(model, tmp_path / "model")
+    metadata = json.loads((folder / "metadata.json").read_text())
+    assert metadata["topic_model"]["config"]["embedding"]["model_path"] == str(tmp_path / "st")
+    loaded = load_topic_model(folder)
+    texts = corpus["text"].tolist()[:40]
+    assert assign_topics(loaded, texts) == assign_topics(model, texts)
