@@ -125,11 +125,19 @@ def _shortcut(text: str) -> str | None:
     if cyrillic >= 0.75 * letters:
         if ("и" in lowered and _RUSSIAN_ONLY.search(text) is not None
                 and _NON_RUSSIAN_CYRILLIC.search(text) is None
-                and len(_RUSSIAN_WORDS.intersection(_CYRILLIC_WORD.findall(lowered))) >= 2):
+                and _has_words(lowered, _RUSSIAN_WORDS, _CYRILLIC_WORD, 2)):
             return "ru"
-    elif latin >= 0.95 * letters and len(_ENGLISH_WORDS.intersection(_LATIN_WORD.findall(lowered))) >= 3:
+    elif latin >= 0.95 * letters and _has_words(lowered, _ENGLISH_WORDS, _LATIN_WORD, 3):
         return "en"
     return None
+
+
+def _has_words(lowered: str, words: frozenset, word_pattern: re.Pattern, needed: int) -> bool:
+    """At least ``needed`` distinct ``words`` among the words (``word_pattern`` runs) of ``lowered``."""
+    # Space-separated tokens found in ``words`` are whole pattern runs too, so when they already
+    # suffice the slower regex scan is not needed.
+    return (len(words.intersection(lowered.split())) >= needed
+            or len(words.intersection(word_pattern.findall(lowered))) >= needed)
 
 
 @lru_cache(maxsize=1)
