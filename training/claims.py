@@ -169,19 +169,39 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
         self.min_language_sentences = min_language_sentences
 
     # ----------------------------------------------------------------- features
-    def _features(self, frame: pd.DataFrame, operators) -> sp.csr_matrix:
+    def _blocks(self, frame: pd.DataFrame):
+        """Sentence text features, their word block, and the dense cue (and embedding) columns."""
         text = self.text_features_.transform(frame["text"].astype(str).tolist())
-        words = text[:, :int(self.n_features)]
+        extra = _cue_features(frame)
+        if self.embedding_model:
+            extra = np.hstack([extra, self._embeddings(frame)])
+        return text, text[:, :int(self.n_features)], extra
+
+    def _features(self, frame: pd.DataFrame, operators) -> sp.csr_matrix:
+        """The stage-1 design matrix: sentence, previous, next and post words, cues."""
+        text, words, extra = self._blocks(frame)
         prev, following, post_mean = operators
-        blocks = [
+        return sp.hstack([
             text,
             (prev @ words) * self.context_weight, (following @ words) * self.context_weight,
             (post_mean @ words) * self.post_weight,
-            sp.csr_matrix(_cue_features(frame)),
-        ]
-        if self.embedding_model:
-            blocks.append(sp.csr_matrix(self._embeddings(frame)))
-        return sp.hstack(blocks, format="csr")
+            sp.csr_matrix(extra),
+        ], format="csr")
+
+    def _linear_scores(self, model: LogisticRegression, blocks, operators) -> np.ndarray:
+        """``model.decision_function(self._features(...))`` without building the wide matrix.
+
+        The context blocks are linear in the word block, so each is one product of the word
+        block with its slice of the coefficients, moved to the neighbour rows afterwards.
+        """
+        text, words, extra = blocks
+        prev, following, post_mean = operators
+        coef = model.coef_.ravel()
+        t, n = text.shape[1], words.shape[1]
+        scores = text @ coef[:t] + extra @ coef[t + 3 * n:] + model.intercept_[0]
+        scores = scores + self.context_weight * (prev @ (words @ coef[t:t + n]))
+        scores = scores + self.context_weight * (following @ (words @ coef[t + n:t + 2 * n]))
+        return scores + self.post_weight * (post_mean @ (words @ coef[t + 2 * n:t + 3 * n]))
 
     def _embeddings(self, frame: pd.DataFrame) -> np.ndarray:
         from training.claim_embeddings import encode
@@ -272,10 +292,15 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
         if len(frame) == 0:
             return np.zeros((0, len(self.labels_)))
         operators = _neighbour_matrices(frame)
-        features = self._features(frame, operators)
+        blocks = self._blocks(frame)
+        languages = frame["lang"].astype(str).to_numpy()
         columns = []
         for label in self.labels_:
-            scores = _stage1_scores(self.stage1_[label], features, frame["lang"].astype(str).to_numpy())
+            models = self.stage1_[label]
+            scores = np.zeros(len(frame))
+            for lang in sorted(set(languages)):
+                rows = languages == lang
+                scores[rows] = self._linear_scores(models.get(lang, models.get("*")), blocks, operators)[rows]
             columns.append(self.stage2_[label].predict_proba(_stack_features(scores, frame, operators))[:, 1])
         return np.column_stack(columns)
 

@@ -44,23 +44,22 @@ class Sentence:
     clean: str
 
 
+def _spaces(match: re.Match) -> str:
+    return " " * (match.end() - match.start())
+
+
+def _unlinked(match: re.Match) -> str:
+    # keep the link text (it may span lines); blank the brackets and the target
+    return " " + match.group(1) + " " * (match.end() - match.end(1))
+
+
 def mask_markup(text: str) -> str:
     """The text with markdown markers and URLs replaced by spaces (same length, same offsets)."""
-    chars = list(text)
-
-    def blank(start: int, end: int) -> None:
-        for i in range(start, end):
-            if chars[i] != "\n":
-                chars[i] = " "
-
-    for match in _LINK.finditer(text):
-        blank(match.start(), match.start(1))
-        blank(match.end(1), match.end())
-    for match in _URL.finditer(text):
-        blank(match.start(), match.end())
-    for match in _EMPHASIS.finditer(text):
-        blank(match.start(), match.end())
-    return "".join(chars)
+    if "](" in text:
+        text = _LINK.sub(_unlinked, text)
+    if "/" in text or "www." in text:
+        text = _URL.sub(_spaces, text)
+    return _EMPHASIS.sub(_spaces, text)
 
 
 def _is_decoration(char: str) -> bool:

@@ -192,3 +192,14 @@ def test_languages_with_enough_sentences_get_their_own_stage1_model():
     assert set(shared.stage1_["checkworthy"]) == {"*"}
     unseen = frame.head(4).assign(lang="de")  # a language without its own model uses the global one
     assert model.predict_scores(unseen).shape == (4, 1)
+
+
+def test_fast_scoring_equals_the_design_matrix_path():
+    from training.claims import _neighbour_matrices
+
+    model, frame, _ = fitted()
+    operators = _neighbour_matrices(frame)
+    stage1 = model.stage1_["checkworthy"]["*"]
+    expected = stage1.decision_function(model._features(frame, operators))
+    np.testing.assert_allclose(model._linear_scores(stage1, model._blocks(frame), operators), expected,
+                               rtol=1e-4, atol=1e-5)
