@@ -118,6 +118,21 @@ def _vectorizer(config: TopicsConfig):
                            max_features=rep.max_features)
 
 
+def topic_label(topic: int, words: Sequence[str], n_words: int = 3) -> str:
+    """``"<id>_<word>_<word>_<word>"`` from the top words, skipping words that repeat earlier ones."""
+    chosen: list[str] = []
+    seen: set[str] = set()
+    for word in words:
+        tokens = set(word.split())
+        if tokens <= seen:
+            continue
+        chosen.append(word.replace(" ", "-"))
+        seen |= tokens
+        if len(chosen) == n_words:
+            break
+    return f"{topic}_" + "_".join(chosen)
+
+
 def _unit(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
 
@@ -292,7 +307,7 @@ class TopicModel:
                               for i in best[: config.representation.representative_posts]]
             words = [(self.preprocessor_.display(word), float(score))
                      for word, score in topic_model.get_topic(topic) if word]
-            label = f"{topic}_" + "_".join(word.replace(" ", "-") for word, _ in words[:3])
+            label = topic_label(topic, [word for word, _ in words])
             size = int(np.sum(self.document_topics_ == topic))
             topics.append(Topic(id=topic, size=size, label=label, words=words,
                                 theme=match.theme if match else NEW_THEME,

@@ -93,7 +93,9 @@ def plot_topic_theme_map(topics, theme_ids: Sequence[str], base) -> list[Path]:
         "label": [t.label for t in topics], "size": [t.size for t in topics],
         "theme": [t.theme if t.theme in columns else "new" for t in topics],
         "closest": [t.closest_theme or "new" for t in topics], "share": [t.theme_similarity for t in topics],
-    }).sort_values(["theme", "size"], ascending=[True, False])
+    })
+    frame["column"] = [columns.index(theme) for theme in frame["theme"]]
+    frame = frame.sort_values(["column", "size"], ascending=[True, False])
     frame["row"] = range(len(frame))
     x = [columns.index(theme) for theme in frame["theme"]]
     figure, axis = plt.subplots(figsize=(10, max(3, 0.25 * len(frame))))
