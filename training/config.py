@@ -50,7 +50,7 @@ class DataSource:
 
 @dataclass
 class UnlabeledSource:
-    """Unlabeled posts (JSONL/CSV with ``text``) used to fit IDF weights and for self-training; empty path = none."""
+    """Unlabeled posts (JSONL with ``text``) whose words also count for the IDF weights; empty path = none."""
 
     path: str = ""
     limit: int = 0
@@ -66,10 +66,8 @@ class ThemeModelOptions:
     n_features: int = 2 ** 20
     class_weight: str = "balanced"
     seed_term_weight: float = 1.0
+    length_split: int = 0
     cv_folds: int = 3
-    self_training_rounds: int = 0
-    self_training_min_score: float = 0.9
-    self_training_weight: float = 0.3
 
 
 @dataclass

@@ -131,12 +131,13 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
                     cols.append(np.asarray(seeds, dtype=np.int64) + 2 * n)
                     rows.append(np.full(len(seeds), row, dtype=np.int64))
         entries = list(map(cache.get, tokens))
-        for position, entry in enumerate(entries):
-            if entry is None:
-                token = tokens[position]
-                entry = entries[position] = cache.get(token)
+        if None in entries:
+            for position, entry in enumerate(entries):
                 if entry is None:
-                    entry = entries[position] = cache[token] = _word_hashes(token, n, char_min, char_max)
+                    token = tokens[position]
+                    entry = entries[position] = cache.get(token)
+                    if entry is None:
+                        entry = entries[position] = cache[token] = _word_hashes(token, n, char_min, char_max)
         doc_of_word = np.repeat(np.arange(len(word_docs), dtype=np.int64), word_docs)
         word_hashes = [entry[0] for entry in entries]
         if char_max >= char_min:

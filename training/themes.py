@@ -169,9 +169,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         if len(langs) != n:
             raise ValueError(f"langs has {len(langs)} entries for {n} texts")
         langs = [str(lang or POOLED) for lang in langs]
-        if not self.length_split:
+        split = getattr(self, "length_split", 0)  # absent in bundles saved before the parameter existed
+        if not split:
             return langs
-        return [lang if lang == POOLED else f"{lang}:{'long' if len(text) >= self.length_split else 'short'}"
+        return [lang if lang == POOLED else f"{lang}:{'long' if len(text) >= split else 'short'}"
                 for lang, text in zip(langs, X)]
 
     @staticmethod

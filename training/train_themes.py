@@ -136,7 +136,7 @@ def build_estimator(config: ThemesTrainingConfig, taxonomy: Taxonomy) -> ThemeCl
         C=options.C, n_features=options.n_features, word_ngrams=tuple(options.word_ngrams),
         char_ngrams=tuple(options.char_ngrams) if options.char_ngrams else None,
         block_weights=(1.0, 1.0, options.seed_term_weight), class_weight=options.class_weight or None,
-        cv_folds=options.cv_folds, random_state=config.seed,
+        length_split=options.length_split, cv_folds=options.cv_folds, random_state=config.seed,
     )
 
 
