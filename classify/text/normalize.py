@@ -32,6 +32,7 @@ _YO, _YE = "ё".encode(), "е".encode()
 # The same steps in RE2 (pyarrow.compute) for whole chunks: RE2's \s is ASCII-only, so Python's
 # whitespace is spelt out (no character above U+3000 is whitespace).
 _RE2_SPACE = "".join(f"\\x{{{c:x}}}" for c in range(0x3001) if chr(c).isspace())
+_SLICE = 1024
 _RE2_MARKDOWN_LINK = rf"\[([^\]\n]*)\]\(([^){_RE2_SPACE}]*)\)"
 _RE2_SYMBOLS = "".join(char if char.isascii() else f"\\x{{{ord(char):x}}}" for char in _SYMBOLS.pattern)
 
@@ -68,11 +69,17 @@ def _hash_keys(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 
 def text_keys(texts: pa.Array) -> np.ndarray:
-    """:func:`text_key` of every text of a string array (nulls: 0), whole chunks at a time.
+    """:func:`text_key` of every text of a string array (nulls: 0), a slice of texts at a time.
 
     Same steps as :func:`normalized_bytes`, in pyarrow and numpy; texts with letters beyond
     ASCII and basic Cyrillic go through :func:`text_key` one by one.
     """
+    # Slices of ~1,000 texts keep the byte-wide numpy temporaries at a few MB.
+    return np.concatenate([np.empty(0, dtype=np.uint64)] + [
+        _slice_keys(texts.slice(start, _SLICE)) for start in range(0, len(texts), _SLICE)])
+
+
+def _slice_keys(texts: pa.Array) -> np.ndarray:
     source = texts
     texts = pc.fill_null(texts.cast(pa.large_string()), "")
     texts = pc.replace_substring_regex(texts, _RE2_MARKDOWN_LINK, r"\1")
@@ -88,8 +95,11 @@ def text_keys(texts: pa.Array) -> np.ndarray:
     yo = np.flatnonzero(d1 & (data[1:] == _YO[1]))
     data[yo], data[yo + 1] = _YE[0], _YE[1]
     kept = ((data >= 0x30) & (data <= 0x39)) | ((data | 0x20) >= 0x61) & ((data | 0x20) <= 0x7A) | (data >= 0x80)
-    offsets = np.concatenate([[0], np.cumsum(kept)])[offsets]
-    keys = _hash_keys(data[kept], offsets)
+    lengths = np.zeros(len(lowered), dtype=np.int64)
+    filled = np.flatnonzero(offsets[1:] > offsets[:-1])
+    if len(filled):  # bytes kept per text, without a cumulative sum as long as the data
+        lengths[filled] = np.add.reduceat(kept.view(np.uint8), offsets[filled], dtype=np.int64)
+    keys = _hash_keys(data[kept], np.concatenate([[0], np.cumsum(lengths)]))
     for index in others.tolist():
         keys[index] = text_key(source[index].as_py())
     return keys
