@@ -2,7 +2,8 @@
 
 * :class:`TfidfSvdBackend` (default): TF-IDF over the normalized documents, then
   TruncatedSVD and L2 normalization, fitted on the corpus. No download, no torch;
-  saved with skops and a fixed list of trusted types.
+  saved as safetensors and JSON (not skops: skops imports every scikit-learn
+  module, which pulls in torch wherever torch is installed).
 * :class:`SentenceTransformerBackend`: a sentence-transformers model from a local
   folder (never a hub name), fed the cleaned text. Saved as a pointer to that folder.
 
@@ -11,6 +12,7 @@ A backend has ``fit(texts)``, ``embed(texts) -> ndarray`` (rows L2-normalized),
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Sequence
@@ -19,28 +21,18 @@ import numpy as np
 
 from classify.errors import ModelError
 
-SKOPS_FILE = "embedding.skops"
-
-# Everything a fitted TF-IDF + SVD pipeline holds; skops refuses anything else.
-TRUSTED_TYPES = [
-    "sklearn.pipeline.Pipeline",
-    "sklearn.feature_extraction.text.TfidfVectorizer",
-    "sklearn.feature_extraction.text.TfidfTransformer",
-    "sklearn.decomposition._truncated_svd.TruncatedSVD",
-    "sklearn.preprocessing._data.Normalizer",
-    "builtins.str",
-    "numpy.float32",
-    "numpy.float64",
-    "numpy.int64",
-    "numpy.dtype",
-]
+EMBEDDING_WEIGHTS = "embedding.safetensors"
+EMBEDDING_VOCABULARY = "embedding_vocabulary.json"
 
 
 class TfidfSvdBackend:
     """TF-IDF + TruncatedSVD document embeddings, fitted on the corpus (the default backend).
 
     Input is the normalized documents of :class:`~training.topics.preprocess.Preprocessor`
-    (space-joined stems), so the vectorizer splits on whitespace only.
+    (space-joined stems), so the vectorizer splits on whitespace only. The fitted
+    state is three plain things: the vocabulary, the idf weights and the SVD
+    components; embedding is ``l2_normalize(tfidf(texts) @ components.T)``. They
+    are saved as JSON and safetensors, so loading needs neither pickle nor skops.
     """
 
     name = "tfidf-svd"
@@ -60,8 +52,6 @@ class TfidfSvdBackend:
     def fit(self, texts: Sequence[str]) -> "TfidfSvdBackend":
         from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import Normalizer
 
         n_docs = len(texts)
         vectorizer = TfidfVectorizer(token_pattern=r"\S+", lowercase=False, sublinear_tf=True,
@@ -71,32 +61,49 @@ class TfidfSvdBackend:
         n_components = max(2, min(self.n_components, features.shape[1] - 1, n_docs - 1))
         # float32 and 3 power iterations halve the time of the default float64/5 at no visible cost in topics
         svd = TruncatedSVD(n_components=n_components, algorithm="randomized", n_iter=3,
-                           random_state=self.random_state)
-        reduced = svd.fit_transform(features)
-        self.pipeline_ = make_pipeline(vectorizer, svd, Normalizer().fit(reduced))
+                           random_state=self.random_state).fit(features)
+        self._set_state(vectorizer.get_feature_names_out().tolist(), vectorizer.idf_,
+                        svd.components_.astype(np.float32))
         return self
 
+    def _set_state(self, vocabulary: list[str], idf: np.ndarray, components: np.ndarray) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        if len(vocabulary) != len(idf) or components.shape[1] != len(idf):
+            raise ModelError(f"embedding state does not fit together: {len(vocabulary)} words, "
+                             f"{len(idf)} idf weights, components {components.shape}")
+        self.vocabulary_ = list(vocabulary)
+        self.idf_ = np.asarray(idf, dtype=np.float32)
+        self.components_ = np.ascontiguousarray(components, dtype=np.float32)
+        self._vectorizer = TfidfVectorizer(token_pattern=r"\S+", lowercase=False, sublinear_tf=True,
+                                           dtype=np.float32, vocabulary=self.vocabulary_)
+        self._vectorizer.idf_ = self.idf_
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        return np.asarray(self.pipeline_.transform(list(texts)), dtype=np.float64)
+        reduced = np.asarray(self._vectorizer.transform(list(texts)) @ self.components_.T, dtype=np.float64)
+        norms = np.linalg.norm(reduced, axis=1, keepdims=True)
+        return reduced / np.where(norms > 0, norms, 1.0)
 
     def save(self, folder: Path) -> list[str]:
-        import skops.io as sio
+        from safetensors.numpy import save_file
 
-        sio.dump(self.pipeline_, Path(folder) / SKOPS_FILE)
-        return [SKOPS_FILE]
+        save_file({"idf": self.idf_, "components": self.components_}, str(Path(folder) / EMBEDDING_WEIGHTS))
+        (Path(folder) / EMBEDDING_VOCABULARY).write_text(json.dumps(self.vocabulary_, ensure_ascii=False),
+                                                         encoding="utf-8")
+        return [EMBEDDING_WEIGHTS, EMBEDDING_VOCABULARY]
 
     @classmethod
     def load(cls, folder: Path, params: dict) -> "TfidfSvdBackend":
-        import skops.io as sio
+        from safetensors.numpy import load_file
 
-        path = Path(folder) / SKOPS_FILE
-        if not path.is_file():
-            raise ModelError(f"{folder}: missing {SKOPS_FILE}")
-        untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
-        if untrusted:
-            raise ModelError(f"{path}: refuses to load untrusted types {untrusted}")
+        folder = Path(folder)
+        for name in (EMBEDDING_WEIGHTS, EMBEDDING_VOCABULARY):
+            if not (folder / name).is_file():
+                raise ModelError(f"{folder}: missing {name}")
+        arrays = load_file(str(folder / EMBEDDING_WEIGHTS))
+        vocabulary = json.loads((folder / EMBEDDING_VOCABULARY).read_text(encoding="utf-8"))
         backend = cls(**{k: v for k, v in params.items() if k != "backend"})
-        backend.pipeline_ = sio.load(path, trusted=TRUSTED_TYPES)
+        backend._set_state(vocabulary, arrays["idf"], arrays["components"])
         return backend
 
 

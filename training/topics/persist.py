@@ -7,14 +7,16 @@ card) holding:
 - BERTopic's own safetensors save (``topic_embeddings.safetensors``,
   ``topics.json``, ``config.json``, ``ctfidf.safetensors``, ``ctfidf_config.json``),
   so ``BERTopic.load(folder)`` works for analysts who want BERTopic's API;
-- ``topic_embedding.skops``: the fitted TF-IDF + SVD pipeline (default backend),
-  loaded with an explicit list of trusted types;
+- ``embedding.safetensors`` and ``embedding_vocabulary.json``: the fitted TF-IDF +
+  SVD embedding (default backend; a sentence-transformers backend is saved as the
+  path of its local model folder, in the config);
 - ``topic_model.json``: our state (config, backend params, topics with words,
   themes and representative posts, hashes of boilerplate lines).
 
-Loading reads these files with json, safetensors and skops only: it imports
-neither BERTopic nor torch and never touches the network. Every file's sha256
-is checked against ``metadata.json``.
+Loading reads these files with json and safetensors only: it imports neither
+BERTopic nor torch and never touches the network. Every file's sha256 is
+checked against ``metadata.json``, whose ``topic_model`` record holds the
+taxonomy, training data, metrics and config.
 """
 from __future__ import annotations
 
@@ -28,17 +30,16 @@ from pathlib import Path
 
 import numpy as np
 
-from classify.bundle import (BUNDLE_FORMAT, BUNDLE_PROTOCOL, METADATA_FILE, file_sha256, library_versions,
-                             load_bundle, read_metadata, register_trusted_type, save_component)
+from classify.bundle import (BUNDLE_FORMAT, BUNDLE_PROTOCOL, CARD_FILE, METADATA_FILE, file_sha256,
+                             library_versions, read_metadata)
 from classify.errors import InputError, ModelError
 from classify.io import atomic_output
-from training.topics.backend import TRUSTED_TYPES as BACKEND_TYPES, TfidfSvdBackend, load_backend
+from training.topics.backend import load_backend
 from training.topics.config import TopicsConfig
 from training.topics.model import Topic, TopicModel
 from training.topics.preprocess import Preprocessor
 
 STATE_FILE = "topic_model.json"
-EMBEDDING_COMPONENT = "topic_embedding"
 BERTOPIC_EMBEDDINGS = "topic_embeddings.safetensors"
 BERTOPIC_TOPICS = "topics.json"
 STATE_VERSION = 1
@@ -96,25 +97,18 @@ def save_topic_model(model: TopicModel, folder, *, training_data: dict | None = 
         }
         with atomic_output(staging / STATE_FILE, "w", encoding="utf-8") as handle:
             json.dump(state, handle, ensure_ascii=False, indent=1)
+        model.backend_.save(staging)
         files = sorted(p.name for p in staging.iterdir() if p.is_file())
         record = {
             "kind": "topic_model",
             "taxonomy": model.taxonomy.to_metadata() if model.taxonomy is not None else None,
             "training_data": training_data or {},
-            "metrics": {key: value for key, value in model.stats_.items()},
+            "metrics": dict(model.stats_),
             "config": model.config_.to_dict(),
             "libraries_topics": _versions(TOPIC_LIBRARIES),
             "files": {name: file_sha256(staging / name) for name in files},
         }
-        card = _card(model, record)
-        if isinstance(model.backend_, TfidfSvdBackend):
-            for qualified in BACKEND_TYPES:
-                if "." in qualified and not qualified.startswith(("builtins.", "numpy.")):
-                    register_trusted_type(qualified)
-            save_component(staging, EMBEDDING_COMPONENT, model.backend_.pipeline_, metadata=record,
-                           card_section=card)
-        else:
-            _write_metadata(staging, record, card)
+        _write_metadata(staging, record, _card(model, record))
         if folder.exists():
             shutil.rmtree(folder)
         os.replace(staging, folder)
@@ -125,20 +119,19 @@ def save_topic_model(model: TopicModel, folder, *, training_data: dict | None = 
 
 
 def _write_metadata(folder: Path, record: dict, card: str) -> None:
-    """Bundle metadata for a model without a skops component (sentence-transformers backend)."""
+    """``metadata.json`` in the bundle format (protocol, versions) with the topic model's record, and the card."""
     metadata = {"format": BUNDLE_FORMAT, "protocol": BUNDLE_PROTOCOL,
                 "toolkit": {"name": "telegram-classify", "version": _versions(["telegram-classify"])["telegram-classify"]},
                 "python": platform.python_version(), "libraries": library_versions(),
                 "components": {}, "topic_model": dict(record, card_section=card)}
     with atomic_output(folder / METADATA_FILE, "w", encoding="utf-8") as handle:
         json.dump(metadata, handle, ensure_ascii=False, indent=2)
-    with atomic_output(folder / "README.md", "w", encoding="utf-8") as handle:
+    with atomic_output(folder / CARD_FILE, "w", encoding="utf-8") as handle:
         handle.write(f"# Model card: topic model\n\n{card}\n")
 
 
 def _record(metadata: dict) -> dict:
-    component = metadata.get("components", {}).get(EMBEDDING_COMPONENT)
-    record = component or metadata.get("topic_model")
+    record = metadata.get("topic_model")
     if not isinstance(record, dict) or record.get("kind") != "topic_model":
         raise ModelError("not a topic model bundle (no topic_model record in metadata.json)")
     return record
@@ -167,16 +160,7 @@ def load_topic_model(folder) -> TopicModel:
         config = TopicsConfig.from_dict(state["config"], source=str(folder / STATE_FILE))
     except InputError as error:
         raise ModelError(f"{error} (saved by another version of telegram-classify?)") from None
-    backend_params = state["backend"]
-    if backend_params.get("backend") == TfidfSvdBackend.name:
-        for qualified in BACKEND_TYPES:
-            if not qualified.startswith(("builtins.", "numpy.")):
-                register_trusted_type(qualified)
-        bundle = load_bundle(folder, [EMBEDDING_COMPONENT])
-        backend = TfidfSvdBackend(**{k: v for k, v in backend_params.items() if k != "backend"})
-        backend.pipeline_ = bundle.components[EMBEDDING_COMPONENT]
-    else:
-        backend = load_backend(folder, backend_params)
+    backend = load_backend(folder, state["backend"])
 
     from safetensors.numpy import load_file
 

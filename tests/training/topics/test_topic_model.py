@@ -79,8 +79,8 @@ def test_saved_bytes_are_reproducible(fitted, corpus, tmp_path):
         if name in ("metadata.json", "README.md"):
             continue
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
-    assert json.loads((first / "metadata.json").read_text())["components"]["topic_embedding"]["files"] == \
-        json.loads((second / "metadata.json").read_text())["components"]["topic_embedding"]["files"]
+    assert json.loads((first / "metadata.json").read_text())["topic_model"]["files"] == \
+        json.loads((second / "metadata.json").read_text())["topic_model"]["files"]
 
 
 def test_save_load_round_trip_gives_identical_assignments(fitted, corpus, tmp_path):
@@ -91,11 +91,11 @@ def test_save_load_round_trip_gives_identical_assignments(fitted, corpus, tmp_pa
     assert assign_topics(loaded, ["", "12345"]) == [(-1, "outlier", 0.0), (-1, "outlier", 0.0)]
     assert [t.to_dict() for t in loaded.topics_] == [t.to_dict() for t in fitted.topics_]
     metadata = json.loads((folder / "metadata.json").read_text())
-    record = metadata["components"]["topic_embedding"]
+    record = metadata["topic_model"]
     assert metadata["protocol"] >= 1 and record["kind"] == "topic_model"
     assert record["taxonomy"]["id"] == load_taxonomy().id and record["training_data"]["records"] == len(corpus)
     assert set(record["files"]) >= {"topic_embeddings.safetensors", "topics.json", "topic_model.json"}
-    assert not any(p.suffix in (".pkl", ".pickle", ".bin") for p in folder.iterdir())
+    assert not any(p.suffix in (".pkl", ".pickle", ".bin", ".skops") for p in folder.iterdir())
 
 
 def test_new_posts_get_a_topic_of_their_subject(fitted, corpus):
@@ -118,7 +118,7 @@ def test_loading_needs_neither_bertopic_nor_the_network(fitted, tmp_path):
         "socket.socket.connect = socket.socket.connect_ex = refuse\n"
         "class Block:\n"
         "    def find_spec(self, name, path, target=None):\n"
-        "        if name.split('.')[0] in ('bertopic', 'umap', 'hdbscan', 'sentence_transformers'):\n"
+        "        if name.split('.')[0] in ('bertopic', 'umap', 'hdbscan', 'sentence_transformers', 'torch', 'skops'):\n"
         "            raise ImportError('blocked ' + name)\n"
         "sys.meta_path.insert(0, Block())\n"
         "from training.topics import load_topic_model, assign_topics\n"
