@@ -56,6 +56,13 @@ def hash_key(canonical: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(canonical, digest_size=8).digest(), "little") | 1
 
 
+def utf8_buffers(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets from 0, UTF-8 bytes) of a large_string array without nulls, as read-only numpy views."""
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset:texts.offset + len(texts) + 1]
+    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    return offsets - offsets[0], data
+
+
 def _hash_keys(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """:func:`hash_key` of each slice ``data[offsets[i]:offsets[i + 1]]``."""
     buffer = memoryview(data.tobytes())
@@ -84,9 +91,8 @@ def _slice_keys(texts: pa.Array) -> np.ndarray:
     texts = pc.fill_null(texts.cast(pa.large_string()), "")
     texts = pc.replace_substring_regex(texts, _RE2_MARKDOWN_LINK, r"\1")
     lowered = pc.utf8_lower(pc.replace_substring_regex(texts, _RE2_SYMBOLS, ""))
-    offsets = np.frombuffer(lowered.buffers()[1], dtype=np.int64)[lowered.offset:lowered.offset + len(lowered) + 1]
-    data = np.frombuffer(lowered.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]].copy()
-    offsets = offsets - offsets[0]
+    offsets, data = utf8_buffers(lowered)
+    data = data.copy()
     # Letters beyond ASCII and basic Cyrillic (U+0400-U+045F: lead bytes D0, D1 80-9F) need the slow path.
     d1 = data[:-1] == 0xD1
     other_bytes = np.flatnonzero((data >= 0xC0) & (data != 0xD0) & (data != 0xD1))
