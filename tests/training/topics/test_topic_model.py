@@ -13,7 +13,7 @@ from classify.errors import ModelError
 from labels.taxonomy import load_taxonomy
 from training.topics import TopicModel, TopicsConfig, assign_topics, load_topic_model, save_topic_model
 
-from topic_corpus import CHANNELS, SUBJECTS, make_corpus, theme_of
+from topic_corpus import SUBJECTS, make_corpus, theme_of
 
 REPO = Path(__file__).resolve().parents[3]
 
