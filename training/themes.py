@@ -222,8 +222,14 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "coef_")
         if isinstance(X, str):
             X = [X]
-        Z = self.features_.transform(X)
-        return np.asarray(Z @ self.coef_.T.astype(np.float32), dtype=np.float64) + self.intercept_
+        scores = np.zeros((len(X), len(self.classes_)), dtype=np.float32)
+        offset = 0
+        # block by block: cheaper than stacking the blocks into one matrix
+        for block in self.features_.transform_blocks(X):
+            weights = self.coef_[:, offset:offset + block.shape[1]].T.astype(np.float32)
+            scores += block @ weights
+            offset += block.shape[1]
+        return scores.astype(np.float64) + self.intercept_
 
     def predict_proba(self, X, langs=None) -> np.ndarray:
         """Calibrated probability of each theme (columns in ``classes_`` order)."""
