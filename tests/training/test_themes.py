@@ -89,3 +89,25 @@ def test_features_cover_words_chars_and_seed_terms():
     # Same text, same features, whatever else is in the chunk (per-word hashes are cached).
     alone = features.transform(["Новые ледоколы"]).toarray()
     np.testing.assert_array_equal(alone, matrix[0].toarray())
+
+
+def test_seed_phrases_match_inflected_words_in_order():
+    features = HashedTextFeatures(n_features=2 ** 8, char_ngrams=None,
+                                  seed_terms=[[seed_stem("северный морской путь")], [seed_stem("arctic council")]])
+    features.fit(["x"])
+    matrix = features.transform(["Грузы пошли Северным морским путь-маршрутом", "морской северный путь",
+                                 "The Arctic Council met", "Arctic. Council"]).toarray()
+    seeds = matrix[:, -2:]
+    assert seeds[0, 0] > 0 and seeds[1, 0] == 0  # words in the phrase's order only
+    assert seeds[2, 1] > 0 and seeds[3, 1] > 0 and seeds[2, 0] == 0
+
+
+def test_length_split_calibrates_short_and_long_texts_apart():
+    posts = make_posts(160)
+    long_posts = [dict(p, text=p["text"] + " " + p["text"]) for p in posts[::2]]
+    model = _fit(posts + long_posts, length_split=120)
+    assert any(group.endswith(":long") for group in model.languages_)
+    short, long = "Инфляция ускорилась.", "Инфляция ускорилась. " * 12
+    groups = model._groups([short, long], ["ru", "ru"])
+    assert [model.languages_[g] for g in groups] == ["ru:short", "ru:long"]
+    assert set(model.thresholds_for("de:short")) == set(THEMES)  # unknown groups fall back to pooled
