@@ -13,8 +13,10 @@ Torch-free. Two claims join a group when
   ``zakh``) reaches ``cross_threshold`` -- a claim and its translation.
 
 Groups are connected components of those pairs (single linkage), so keep the
-thresholds high. Neighbours are found with chunked sparse matrix products, in
-memory proportional to the chunk.
+thresholds high. Candidate pairs come from chunked sparse products of rare
+word and word-pair features (those in at most 1% of a large collection), so
+the search stays sparse on hundreds of thousands of claims; identical wordings
+are merged before any comparison.
 
 >>> claims = pd.DataFrame({"post_id": ["a/1", "b/7", "a/2"], "channel": ["a", "b", "a"],
 ...     "date": pd.to_datetime(["2025-05-01", "2025-05-03", "2025-05-02"], utc=True),
@@ -56,6 +58,10 @@ _NOT_NAMES = {"the", "a", "an", "in", "on", "at", "this", "that", "it", "he", "s
               "в", "на", "по", "это", "он", "она", "мы", "они", "я", "и", "но", "а", "с", "к", "о", "из"}
 
 
+RARE_SHARE = 0.01
+CANDIDATE_COSINE = 0.3
+
+
 @dataclass
 class ClusterOptions:
     threshold: float = 0.8
@@ -91,7 +97,7 @@ def language_key(text: str) -> str:
 
 
 def _similar_pairs(matrix: sp.csr_matrix, threshold: float, chunk: int, allowed=None):
-    """Index pairs (i < j) whose row cosine similarity reaches ``threshold`` (rows are L2-normalised)."""
+    """Chunks of index pairs (rows, cols), i < j, whose row cosine similarity reaches ``threshold``."""
     transposed = matrix.T.tocsc()
     for start in range(0, matrix.shape[0], chunk):
         block = (matrix[start:start + chunk] @ transposed).tocoo()
@@ -100,7 +106,21 @@ def _similar_pairs(matrix: sp.csr_matrix, threshold: float, chunk: int, allowed=
         if allowed is not None:
             ok = allowed(rows, cols)
             rows, cols = rows[ok], cols[ok]
-        yield from zip(rows.tolist(), cols.tolist())
+        yield rows, cols
+
+
+def _rare_features(texts: list[str], **vectorizer_options) -> sp.csr_matrix:
+    """Binary, L2-normalised features, without those in more than 1% of a large collection.
+
+    Near-duplicates share rare features; dropping the common ones keeps the pair search sparse.
+    """
+    max_df = 1.0 if len(texts) <= 2000 else RARE_SHARE
+    try:
+        vectorizer = TfidfVectorizer(binary=True, use_idf=False, max_df=max_df, dtype=np.float32,
+                                     **vectorizer_options)
+        return vectorizer.fit_transform(texts).tocsr()
+    except ValueError:  # no feature left (empty or all-common texts)
+        return sp.csr_matrix((len(texts), 0), dtype=np.float32)
 
 
 def _find(parent: list[int], i: int) -> int:
@@ -145,25 +165,28 @@ def cluster_claims(claims: pd.DataFrame, options: ClusterOptions | None = None) 
     originals = pd.Series(frame["text"].astype(str).to_numpy()).groupby(node_of).first().tolist()
     numbers = [_numbers(text) for text in originals]
     vectors = _char_tfidf(list(unique_texts))
-    for i, j in _similar_pairs(vectors, options.threshold, options.chunk_size,
-                               allowed=lambda r, c: languages[r] == languages[c]):
-        if numbers[i] == numbers[j]:
-            union(i, j)
+    # Candidates share rare word pairs; the character n-gram cosine then decides.
+    candidates = _rare_features(list(unique_texts), analyzer="word", ngram_range=(1, 2))
+    for rows, cols in _similar_pairs(candidates, CANDIDATE_COSINE, options.chunk_size,
+                                     allowed=lambda r, c: languages[r] == languages[c]):
+        similarity = np.asarray(vectors[rows].multiply(vectors[cols]).sum(axis=1)).ravel()
+        for i, j in zip(rows[similarity >= options.threshold].tolist(), cols[similarity >= options.threshold].tolist()):
+            if numbers[i] == numbers[j]:
+                union(i, j)
     if options.cross_lingual and len(set(languages)) > 1:
         keys = [language_key(text) for text in originals]
-        key_vectors = TfidfVectorizer(analyzer=str.split, binary=True, use_idf=False,
-                                      dtype=np.float32).fit_transform(keys).tocsr()
-        for i, j in _similar_pairs(key_vectors, options.cross_threshold, options.chunk_size,
-                                   allowed=lambda r, c: languages[r] != languages[c]):
-            if numbers[i] == numbers[j] and len(numbers[i]) >= 2:
-                union(i, j)
+        key_vectors = _rare_features(keys, analyzer=str.split)
+        for rows, cols in _similar_pairs(key_vectors, options.cross_threshold, options.chunk_size,
+                                         allowed=lambda r, c: languages[r] != languages[c]):
+            for i, j in zip(rows.tolist(), cols.tolist()):
+                if numbers[i] == numbers[j] and len(numbers[i]) >= 2:
+                    union(i, j)
     roots = np.array([_find(parent, node) for node in range(len(unique_texts))])
     frame["group_root"] = roots[node_of]
     frame["node"] = node_of
+    sizes = frame["group_root"].map(frame["group_root"].value_counts())
     groups = []
-    for root, members in frame.groupby("group_root", sort=False):
-        if len(members) < options.min_count:
-            continue
+    for root, members in frame[sizes >= options.min_count].groupby("group_root", sort=False):
         nodes = sorted(set(members["node"]))
         centroid = np.asarray(vectors[nodes].mean(axis=0)).ravel()
         closest = nodes[int(np.argmax(vectors[nodes] @ centroid))] if vectors.shape[1] else nodes[0]
