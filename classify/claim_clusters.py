@@ -60,13 +60,14 @@ _NOT_NAMES = {"the", "a", "an", "in", "on", "at", "this", "that", "it", "he", "s
 
 RARE_SHARE = 0.01
 CANDIDATE_COSINE = 0.3
+MIN_SHARED_NUMBERS = 2
 
 
 @dataclass
 class ClusterOptions:
     threshold: float = 0.8
     cross_lingual: bool = True
-    cross_threshold: float = 0.5
+    cross_threshold: float = 0.4
     min_count: int = 2
     chunk_size: int = 2000
 
@@ -179,7 +180,7 @@ def cluster_claims(claims: pd.DataFrame, options: ClusterOptions | None = None) 
         for rows, cols in _similar_pairs(key_vectors, options.cross_threshold, options.chunk_size,
                                          allowed=lambda r, c: languages[r] != languages[c]):
             for i, j in zip(rows.tolist(), cols.tolist()):
-                if numbers[i] == numbers[j] and len(numbers[i]) >= 2:
+                if numbers[i] == numbers[j] and len(numbers[i]) >= MIN_SHARED_NUMBERS:
                     union(i, j)
     roots = np.array([_find(parent, node) for node in range(len(unique_texts))])
     frame["group_root"] = roots[node_of]

@@ -15,7 +15,7 @@ def claims():
               help="Groups table (.jsonl, .csv or .parquet).")
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=0.8, show_default=True,
               help="Character n-gram cosine similarity that joins two claims of one language.")
-@click.option("--cross-threshold", type=click.FloatRange(0.0, 1.0), default=0.5, show_default=True,
+@click.option("--cross-threshold", type=click.FloatRange(0.0, 1.0), default=0.4, show_default=True,
               help="Similarity of names and numbers (two or more, all equal) that joins a claim and its translation.")
 @click.option("--no-cross-lingual", is_flag=True, help="Only group claims of the same language.")
 @click.option("--min-count", type=click.IntRange(min=1), default=2, show_default=True,
