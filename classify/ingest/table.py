@@ -98,6 +98,7 @@ class _SeenTexts:
 
 
 def _chunk_keys(texts: list[str]) -> np.ndarray:
+    """Duplicate-detection key of each text (:func:`classify.text.normalize.text_key`)."""
     try:
         return text_keys(pa.array(texts, type=pa.large_string()))
     except (pa.ArrowTypeError, pa.ArrowInvalid):  # lone surrogates: not valid Unicode for Arrow
