@@ -43,7 +43,8 @@ def train_claims_command(config, output, overrides):
 
     model, metadata = train_claims(load_claims_config(config, overrides))
     path = save_claims_component(output, model, metadata)
-    for label, per_lang in metadata["metrics"]["cross_validated_sentences"].items():
-        summary = ", ".join(f"{lang} F1 {m['f1']:.3f} (threshold {m['threshold']:.2f})" for lang, m in per_lang.items())
-        click.echo(f"{label}: {summary} [cross-validated, sentence level]")
+    for label, per_group in metadata["metrics"]["cross_validated_sentences"].items():
+        for group, m in per_group.items():
+            click.echo(f"{label} {group}: F1 {m['f1']:.3f}, precision {m['precision']:.3f}, recall {m['recall']:.3f} "
+                       f"(threshold {m['threshold']:.2f}; cross-validated, sentence level)")
     click.echo(f"claims component written to {path}")

@@ -137,7 +137,7 @@ def test_train_command_writes_a_loadable_claims_component(tmp_path):
     out = tmp_path / "bundle"
     result = CliRunner().invoke(train_claims_command, [str(config), "-o", str(out), "--set", "model.C=1.5"])
     assert result.exit_code == 0, result.output
-    assert "checkworthy: " in result.output
+    assert "checkworthy ru: F1" in result.output
     metadata = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
     assert metadata["components"]["claims"]["config"]["model"]["C"] == 1.5
     assert "## Claims" in (out / "README.md").read_text(encoding="utf-8")
