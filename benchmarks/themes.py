@@ -138,7 +138,7 @@ def sample_posts(data: Path, count: int) -> pd.DataFrame:
     with open(data / "telegram_ru_news" / "posts.jsonl", encoding="utf-8") as handle:
         for line in handle:
             text = json.loads(line).get("text") or ""
-            if len(text) >= 200:
+            if len(text) >= POST_CHARS:
                 texts.append(text[:POST_CHARS])
     repeated = [texts[i % len(texts)] for i in range(count)]
     return pd.DataFrame({"id": [f"p{i}" for i in range(count)], "text": repeated, "lang": ["ru"] * count})

@@ -25,24 +25,23 @@ from training.features import HashedTextFeatures
 
 POOLED = "*"
 # A language gets its own calibration and threshold for a theme only with this many positives.
-MIN_LANGUAGE_POSITIVES = 12
+MIN_LANGUAGE_POSITIVES = 8
 
 
 def _sigmoid(values: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(values, -35.0, 35.0)))
 
 
-def best_f1_threshold(scores: np.ndarray, truth: np.ndarray, weights: np.ndarray | None = None) -> float:
+def best_f1_threshold(scores: np.ndarray, truth: np.ndarray) -> float:
     """The score cut (midpoint between neighbouring scores) with the highest F1 on these examples."""
     truth = truth.astype(bool)
     if not truth.any():
         return 1.0
-    weights = np.ones(len(scores)) if weights is None else weights
     order = np.argsort(-scores, kind="stable")
-    ranked, hits, w = scores[order], truth[order], weights[order]
-    true_positives = np.cumsum(w * hits)
-    predicted = np.cumsum(w)
-    f1 = 2 * true_positives / (predicted + (w * truth).sum())
+    ranked, hits = scores[order], truth[order]
+    true_positives = np.cumsum(hits)
+    predicted = np.arange(1, len(ranked) + 1)
+    f1 = 2 * true_positives / (predicted + truth.sum())
     # Only cut between distinct scores.
     last_of_run = np.append(ranked[1:] != ranked[:-1], True)
     f1 = np.where(last_of_run, f1, -1.0)
@@ -151,7 +150,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         for train, held in folds.split(Z):
             coef, intercept = self._fit_linear(Z[train], Y[train], weights[train])
             out_of_fold[held] = Z[held] @ coef.T + intercept
-        self._calibrate(out_of_fold, Y, keys, weights)
+        self._calibrate(out_of_fold, Y, keys)
         coef, intercept = self._fit_linear(Z, Y, weights)
         # Half precision keeps the bundle small (10 themes x 2^19 columns: 10 MB); scores move by < 1e-3.
         self.coef_ = coef.astype(np.float16)
@@ -179,7 +178,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     def _fallback(key: str) -> str:
         return key.split(":")[0] if ":" in key else POOLED
 
-    def _calibrate(self, scores, Y, keys, weights) -> None:
+    def _calibrate(self, scores, Y, keys) -> None:
         """Platt scaling and F1-best threshold per theme and group; a group with too few positives of a
         theme takes its parent's (language:length -> language -> pooled)."""
         keys = np.asarray(keys)
@@ -202,11 +201,13 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                 if positives == 0 or positives == rows.sum():
                     self.thresholds_[g, j] = 1.0 if positives == 0 else 0.0
                     continue
+                # Unweighted: calibration and thresholds describe posts as they come, whatever the
+                # training weight of their source.
                 platt = LogisticRegression(C=1e4, solver="lbfgs", max_iter=1000)
-                platt.fit(scores[rows, j:j + 1], Y[rows, j], sample_weight=weights[rows])
+                platt.fit(scores[rows, j:j + 1], Y[rows, j])
                 self.platt_[g, j] = (platt.coef_[0, 0], platt.intercept_[0])
                 calibrated = _sigmoid(self.platt_[g, j, 0] * scores[rows, j] + self.platt_[g, j, 1])
-                self.thresholds_[g, j] = best_f1_threshold(calibrated, Y[rows, j], weights[rows])
+                self.thresholds_[g, j] = best_f1_threshold(calibrated, Y[rows, j])
 
     # ------------------------------------------------------------------ prediction
     def _groups(self, X, langs) -> np.ndarray:
