@@ -224,8 +224,10 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
             distinct, inverse = np.unique(ids, return_inverse=True)
             occurrences = sp.csr_matrix((np.ones(len(ids)), (doc_of_word, inverse.ravel())),
                                         shape=(n_rows, len(distinct)))
-            # a sparse product has no repeated entries; their order within a row does not matter here
+            # Sorted columns: the product's order follows the cache's word ids, which depend on what this
+            # process tagged before; float sums downstream must not (same scores in every worker).
             chars = occurrences @ cache.gram_matrix(distinct, n)
+            chars.sort_indices()
         return [words[:, :n], chars, words[:, n:]]
 
     # ------------------------------------------------------------------ estimator API

@@ -212,3 +212,29 @@ def test_tag_command_runs_the_batch_tagger(tmp_path, tagging_bundle, small_archi
     assert output.read_bytes() == reference.read_bytes()
     result = CliRunner().invoke(main, args + ["--engine", "dask"])
     assert result.exit_code == 2 and "--scheduler" in result.output
+
+
+_SCORES_IN_A_FRESH_PROCESS = """
+import sys, numpy as np
+from classify.model import load_model
+from classify.ingest import read_posts
+posts = read_posts([sys.argv[1]]).iloc[600:700]
+np.save(sys.argv[3], load_model(sys.argv[2]).predict_proba(posts["text"].tolist(), posts["lang"].tolist()))
+"""
+
+
+def test_a_chunk_scores_the_same_whatever_the_worker_tagged_before(tmp_path, tagging_bundle, small_archive):
+    """Workers see different chunks; their caches must not change a single bit of the scores."""
+    import numpy as np
+
+    from classify.ingest import read_posts
+    from classify.model import load_model
+
+    fresh = tmp_path / "fresh.npy"
+    subprocess.run([sys.executable, "-c", _SCORES_IN_A_FRESH_PROCESS, str(small_archive), str(tagging_bundle),
+                    str(fresh)], check=True)
+    posts = read_posts([small_archive])
+    model = load_model(tagging_bundle)
+    model.predict_proba(posts["text"].iloc[:600].tolist(), posts["lang"].iloc[:600].tolist())
+    warm = model.predict_proba(posts["text"].iloc[600:700].tolist(), posts["lang"].iloc[600:700].tolist())
+    assert np.array_equal(np.load(fresh), warm)
