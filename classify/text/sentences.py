@@ -93,7 +93,6 @@ def _segmenter(lang: str | None) -> Callable[[str], list[tuple[int, int]]]:
 
 
 _HAS_WORD = re.compile(r"\w")
-_SPACES = re.compile(r"\s+")
 
 
 def _trimmed(masked: str, start: int, end: int) -> tuple[int, int]:
@@ -124,6 +123,6 @@ def split_sentences(text: str, lang: str | None = None) -> list[Sentence]:
                 start, end = _trimmed(masked, line_start + start, line_start + end)
                 piece = masked[start:end]
                 if _HAS_WORD.search(piece):
-                    sentences.append(Sentence(start, end, text[start:end], _SPACES.sub(" ", piece).strip()))
+                    sentences.append(Sentence(start, end, text[start:end], " ".join(piece.split())))
         line_start += len(line) + 1
     return sentences

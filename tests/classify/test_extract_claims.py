@@ -52,15 +52,18 @@ def test_theme_predictor_gets_the_claim_sentences_in_one_batch(classifier):
     assert claims[0][0]["themes"] == ["economy"] and claims[1][0]["themes"] == []
 
 
-def test_extract_claims_uses_the_bundle_components(classifier):
-    class Model:
-        components = {"claims": classifier, "themes": object()}
+def test_extract_claims_gives_each_claim_the_themes_of_its_sentence(tagging_bundle):
+    from classify.model import load_model
 
-        def predict(self, texts, langs):
-            return [["security"] for _ in texts]
-
-    claims = extract_claims(Model(), ["Police detained 40 people in Paris."], ["en"])
-    assert claims[0][0]["themes"] == ["security"]
+    model = load_model(tagging_bundle)
+    posts = ["Exports grew by 14% in 2023 after the summit. Subscribe to our channel!",
+             "Над регионом сбиты 12 беспилотников. Доброе утро!"]
+    claims = extract_claims(model, posts, ["en", "ru"])
+    found = [claim for post_claims in claims for claim in post_claims]
+    assert found, "the tiny bundle should find the sentences with figures"
+    for claim in found:
+        lang = "en" if claim["text"].isascii() else "ru"
+        assert claim["themes"] == model.predict([claim["text"]], [lang])[0]
 
 
 def test_sentence_table_rejects_mismatched_languages():
