@@ -57,3 +57,17 @@ def test_metadata_and_card(bundle):
 def test_missing_model_is_a_clear_error(tmp_path):
     with pytest.raises(ModelError, match="not found"):
         load_model(tmp_path / "nothing")
+
+
+def test_shipped_default_model_loads_and_matches_the_taxonomy():
+    from labels.taxonomy import load_taxonomy
+
+    model = load_model()
+    taxonomy = load_taxonomy()
+    assert model.themes_ == taxonomy.theme_ids
+    assert model.taxonomy["sha256"] == taxonomy.sha256, "rebuild models/default: python -m training build-default"
+    bundle_bytes = sum(path.stat().st_size for path in model.path.iterdir())
+    assert bundle_bytes < 25 * 2 ** 20
+    predicted = model.predict(["Атомный ледокол прошёл Северным морским путём в Арктике.",
+                               "Inflation accelerated and the central bank raised its key rate."], ["ru", "en"])
+    assert "arctic" in predicted[0] and "economy" in predicted[1]
