@@ -40,7 +40,8 @@ def tag_frame(model, posts: pd.DataFrame, *, include_text: bool = True, topic_mo
         from classify.text.lang import detect_languages
 
         langs = detect_languages(texts)
-    tags = pd.DataFrame({column: (langs if column == "lang" else posts[column].to_numpy())
+    # .array keeps nullable dtypes: counts stay integers when some are missing
+    tags = pd.DataFrame({column: (langs if column == "lang" else posts[column].array)
                          for column in PASS_THROUGH if column in posts.columns or column == "lang"})
     if include_text:
         tags["text"] = texts
