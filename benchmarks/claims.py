@@ -76,21 +76,23 @@ def load_sets(data: Path):
     articles = [r for r in read_labeled(data / "themes/news_articles_gold.jsonl") if r.claims is not None]
     ru_train, ru_test = split_by_record(ru)
     articles_train, articles_test = split_by_record(articles)
-    train = [("ct", read_labeled(data / "checkworthy/ct24_english_train.tsv"), "sentences"),
-             ("ru", ru_train, "posts"), ("articles", articles_train, "posts")]
+    train = [("ct24_english_train.tsv", read_labeled(data / "checkworthy/ct24_english_train.tsv"), "sentences"),
+             ("telegram_ru_gold.jsonl", ru_train, "posts"), ("news_articles_gold.jsonl", articles_train, "posts")]
     tests = {"ct_dev": (read_labeled(data / "checkworthy/ct24_english_dev.tsv"), "sentences"),
              "ru_posts": (ru_test, "posts"), "articles": (articles_test, "posts")}
     return train, tests
 
 
-def training_table(train):
-    frames, targets = [], []
+def training_table(train, weights_by_file: dict[str, float]):
+    """Sentences, labels and sample weights (each file's weight from the config, else 1)."""
+    frames, targets, weights = [], [], []
     for name, records, kind in train:
         frame, target = sentence_examples(records, kind=kind)
         frame["post"] = f"{name}#" + frame["post"].astype(str)
         frames.append(frame)
         targets += target
-    return pd.concat(frames, ignore_index=True), targets
+        weights.append(np.full(len(frame), weights_by_file.get(name, 1.0)))
+    return pd.concat(frames, ignore_index=True), targets, np.concatenate(weights)
 
 
 def evaluate(model, records, kind):
@@ -163,9 +165,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     train, tests = load_sets(args.data)
-    frame, targets = training_table(train)
-    params = load_claims_config(args.config).model
-    print(f"training sentences: {len(frame)} ({sum(bool(t) for t in targets)} check-worthy); model params {params}")
+    config = load_claims_config(args.config)
+    weights_by_file = {Path(source.path).name: source.weight for source in config.data}
+    frame, targets, weights = training_table(train, weights_by_file)
+    params = config.model
+    print(f"training sentences: {len(frame)} ({sum(bool(t) for t in targets)} check-worthy); "
+          f"file weights {weights_by_file}; model params {params}")
     candidates = [("tfidf+LR baseline", TfidfBaseline()), ("claims model", ClaimSentenceClassifier(**params))]
     if args.embedding:
         candidates.append((f"claims model + {args.embedding}",
@@ -173,7 +178,7 @@ def main(argv=None):
     models = {}
     for name, model in candidates:
         started = time.perf_counter()
-        models[name] = model.fit(frame, targets)
+        models[name] = model.fit(frame, targets, sample_weight=weights)
         print(f"{name}: trained in {time.perf_counter() - started:.0f} s")
 
     print()
