@@ -43,6 +43,8 @@ def test_chunk_keys_equal_text_key_one_by_one():
     assert keys.tolist() == [text_key(text) for text in texts]
     sliced = pa.array(texts, type=pa.large_string())[3:9]  # arrays with an offset into their buffers
     assert text_keys(sliced).tolist() == [text_key(text) for text in texts[3:9]]
+    many = texts * 30  # several slices of the chunk-wise computation
+    assert text_keys(pa.array(many, type=pa.large_string())).tolist() == [text_key(text) for text in many]
 
 
 def test_arrow_lower_case_equals_python_on_the_fast_path_letters():
