@@ -111,13 +111,16 @@ class _SeedIndex:
                 if index not in owners:
                     owners.append(index)
         self.phrases = [(words, tuple(owners)) for words, owners in phrase_groups.items()]
-        self.lengths = sorted({len(stem) for stem in self.single} | {len(w[0]) for w, _ in self.phrases})
+        self.phrase_starts: dict[str, list[int]] = {}
+        for index, (words, _) in enumerate(self.phrases):
+            self.phrase_starts.setdefault(words[0], []).append(index)
+        self.lengths = sorted({len(stem) for stem in self.single} | {len(stem) for stem in self.phrase_starts})
 
     def lookup(self, word: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(groups of single-word stems that start ``word``, phrases whose first stem starts it)."""
         prefixes = {word[:size] for size in self.lengths if size <= len(word)}
         groups = tuple(sorted({g for prefix in prefixes for g in self.single.get(prefix, ())}))
-        phrases = tuple(i for i, (words, _) in enumerate(self.phrases) if word.startswith(words[0]))
+        phrases = tuple(sorted(i for prefix in prefixes for i in self.phrase_starts.get(prefix, ())))
         return (groups, phrases) if groups or phrases else _NO_SEEDS
 
     def matches(self, tokens: list[str], entries: list, doc_of_word: np.ndarray) -> tuple[list[int], list[int]]:
