@@ -14,7 +14,6 @@ reference to its id, not by its text.
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from typing import Iterable, Iterator
 
@@ -108,9 +107,8 @@ def _chunk_keys(texts: list[str]) -> np.ndarray:
 class _Completer:
     """Adds id, lang and duplicate_of to the readers' post dicts, remembering posts across chunks."""
 
-    def __init__(self, stats: IngestStats, pool: ThreadPoolExecutor):
+    def __init__(self, stats: IngestStats):
         self.stats = stats
-        self._pool = pool
         self._refs = _IdRefs()
         self._seen = _SeenTexts()
         self._hash_ids: dict[str, int] = {}
@@ -142,12 +140,9 @@ class _Completer:
                            else self._hash_id(channel, normalized_bytes(text)))
                 post["id"] = post_id
             refs[index] = self._refs.ref(post_id, channel, message_id)
-        # Duplicate keys are mostly pyarrow/numpy work, which runs without the GIL: on a second core,
-        # beside language identification (Python and fastText, with the GIL).
-        keys = self._pool.submit(_chunk_keys, texts)
         for post, lang in zip(posts, detect_languages(texts)):
             post["lang"] = lang
-        first = self._seen.first_refs(keys.result(), refs)
+        first = self._seen.first_refs(_chunk_keys(texts), refs)
         duplicates = 0
         for post, ref in zip(posts, first.tolist()):
             if ref >= 0:
@@ -164,13 +159,12 @@ def _post_batches(paths, *, format, skip_bad, stats, chat_types, channel, batch_
     if chat_types is not None and chat_types not in CHAT_TYPES:
         raise ValueError(f"chat_types must be one of {CHAT_TYPES} or None, not {chat_types!r}")
     stats = stats if stats is not None else IngestStats()
-    with ThreadPoolExecutor(1, thread_name_prefix="post-keys") as pool:
-        completer = _Completer(stats, pool)
-        for path, name in expand_inputs(paths, format):
-            options = read_options(name, {"chat_types": chat_types, "channel": channel})
-            posts = reader(name).read(path, stats=stats, skip_bad=skip_bad, **options)
-            while batch := list(islice(posts, batch_size)):
-                yield completer.complete(batch)
+    completer = _Completer(stats)
+    for path, name in expand_inputs(paths, format):
+        options = read_options(name, {"chat_types": chat_types, "channel": channel})
+        posts = reader(name).read(path, stats=stats, skip_bad=skip_bad, **options)
+        while batch := list(islice(posts, batch_size)):
+            yield completer.complete(batch)
 
 
 def iter_posts(paths, *, format: str | None = None, skip_bad: bool = False, stats: IngestStats | None = None,
