@@ -30,6 +30,7 @@ import functools
 import json
 import multiprocessing
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -170,9 +171,15 @@ def _engine(engine: str, jobs: int, model_path: str, scheduler: str | None) -> I
         cached_model(model_path)
         yield Engine(_InlineExecutor(), 1)
     else:
-        # spawn: workers start clean (no copied locks or threads) on every platform
-        with futures.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+        # On Linux the model is loaded once here and the workers are forked before any thread or
+        # reader starts: they share its pages copy-on-write (about 300 MB less per worker than a
+        # fresh process). Elsewhere fork is unsafe, and each spawned worker loads the model once.
+        start = "fork" if sys.platform == "linux" else "spawn"
+        if start == "fork":
+            cached_model(model_path)
+        with futures.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(start),
                                          initializer=cached_model, initargs=(model_path,)) as pool:
+            pool.submit(int).result()  # start the workers now, while this process has no other threads
             yield Engine(pool, jobs)
 
 
@@ -318,7 +325,7 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
         save_manifest(work, manifest)
     resumed = {part.name for part in work.glob("part-*") if not part.name.endswith(".keys.json")}
 
-    with _progress_bar(progress, paths) as bar, _engine(engine, jobs, model_path, scheduler) as running:
+    with _engine(engine, jobs, model_path, scheduler) as running, _progress_bar(progress, paths) as bar:
         chunks = _run(running, paths, work, fmt, chunk_size, read_options, model_path, include_text, known, bar)
 
     parts = [part_path(work, index, fmt) for index in range(chunks)]
