@@ -40,7 +40,7 @@ def theme_share_heatmap(theme_shares: pd.DataFrame, *, theme_names: dict[str, st
     names = theme_names or {}
     table = theme_shares.iloc[:max_channels]
     with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(1.0 + 0.75 * max(len(table.columns), 3), 1.4 + 0.38 * max(len(table), 2)))
+        fig, ax = plt.subplots(figsize=(1.0 + 0.75 * max(len(table.columns), 3), 3.0 + 0.38 * max(len(table), 2)))  # room for the rotated theme names
         image = ax.imshow(table.to_numpy(dtype=float), aspect="auto", cmap="Blues", vmin=0.0,
                           vmax=max(float(table.to_numpy().max(initial=0.0)), 0.01))
         ax.set_xticks(range(len(table.columns)), [_label(t, names) for t in table.columns], rotation=40, ha="right")
