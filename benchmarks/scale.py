@@ -112,7 +112,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Batch tagging at scale: posts/s, peak memory, speed-ups.")
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--model", default=str(HERE.parent / "models" / "default"))
-    parser.add_argument("--chunk-size", type=int, default=5_000)
+    parser.add_argument("--chunk-size", type=int, default=1_000,
+                        help="posts per chunk; memory per worker grows with it (5,000: about +100 MB per worker)")
     parser.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "classify-scale"))
     parser.add_argument("--skip", nargs="*", default=[], help="configurations to leave out (tag_files, dask, ...)")
     parser.add_argument("--run-config", help=argparse.SUPPRESS)
