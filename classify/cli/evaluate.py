@@ -25,8 +25,9 @@ def evaluate(model_path, gold, output, splits):
             return
     metrics, report = evaluate_model_files(model_path, list(gold), output, splits=list(splits) or None)
     overall = metrics["overall"]
+    top1 = overall["top1_in_gold"]  # None when no gold post carries a theme
     click.echo(f"{overall['records']} posts: micro-F1 {overall['micro']['f1']:.3f}, "
-               f"macro-F1 {overall['macro']['f1']:.3f}, top theme in gold {overall['top1_in_gold']:.1%}")
+               f"macro-F1 {overall['macro']['f1']:.3f}, top theme in gold {'-' if top1 is None else f'{top1:.1%}'}")
     for lang, summary in metrics.get("per_language", {}).items():
         click.echo(f"  {lang}: {summary['records']} posts, micro-F1 {summary['micro']['f1']:.3f}, "
                    f"macro-F1 {summary['macro']['f1']:.3f}")

@@ -91,3 +91,15 @@ def test_cli_train_tag_evaluate(tmp_path):
     assert "micro-F1" in result.output and (tmp_path / "report" / "report.md").is_file()
     result = runner.invoke(main, ["tag", source, "-o", str(tmp_path / "x.jsonl"), "--model", str(tmp_path)])
     assert result.exit_code == 2 and "error:" in result.output
+
+
+def test_cli_evaluate_gold_without_any_theme(model, tmp_path):
+    from click.testing import CliRunner
+
+    from classify.cli import main
+
+    gold = write_jsonl(tmp_path / "gold.jsonl", [{"id": "a", "text": "Nothing about any theme here.", "themes": []},
+                                                 {"id": "b", "text": "Пустой пост без темы.", "themes": []}])
+    result = CliRunner().invoke(main, ["evaluate", str(model.path), gold, "-o", str(tmp_path / "report")])
+    assert result.exit_code == 0, result.output
+    assert "top theme in gold -" in result.output
