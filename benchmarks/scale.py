@@ -50,10 +50,14 @@ def _run_config(config: dict) -> None:
         tag_files(config["inputs"], config["output"], model=load_model(config["model"]),
                   chunk_size=config["chunk_size"], progress=False)
     elif config["kind"] == "dask":
+        import dask
         from distributed import LocalCluster
 
         from classify.batch import tag_batch
 
+        # The workers' statistical profiler samples every thread many times a second: a
+        # dashboard aid that costs CPU in a batch job (set the same on a production cluster).
+        dask.config.set({"distributed.worker.profile.enabled": False})
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                           dashboard_address=None) as cluster:
             tag_batch(config["inputs"], config["output"], model_path=config["model"], engine="dask",
