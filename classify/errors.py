@@ -16,6 +16,13 @@ class InputError(ValueError):
         where = f"{self.path}: {location}" if location else self.path
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self):  # survives pickling across worker processes despite the keyword-only argument
+        return _rebuild_input_error, (self.path, self.message, self.location)
+
+
+def _rebuild_input_error(path, message, location):
+    return InputError(path, message, location=location)
+
 
 class ModelError(RuntimeError):
     """A model bundle that cannot be loaded safely (unknown protocol, untrusted types, missing files)."""
