@@ -78,3 +78,20 @@ def test_bad_input_and_model_are_one_line_errors(tmp_path, posts_file):
     assert result.exit_code == 2 and "bad.toml" in result.output and "clustering.method" in result.output
     result = CliRunner().invoke(main, ["topics", "show", "--model", str(tmp_path)])
     assert result.exit_code == 2 and "error:" in result.output
+
+
+def test_tag_with_topics_adds_the_assigned_topic_to_every_post(model_dir, posts_file, tmp_path):
+    assigned = tmp_path / "topics.jsonl"
+    result = CliRunner().invoke(main, ["topics", "assign", str(posts_file), "--model", str(model_dir),
+                                       "-o", str(assigned)])
+    assert result.exit_code == 0, result.output
+    tagged = tmp_path / "tags.jsonl"
+    result = CliRunner().invoke(main, ["tag", str(posts_file), "-o", str(tagged), "--topics", str(model_dir),
+                                       "--quiet"])
+    assert result.exit_code == 0, result.output
+    tags = pd.read_json(tagged, lines=True).set_index("id")
+    topics = pd.read_json(assigned, lines=True).set_index("id")
+    assert len(tags) == len(topics) == 200
+    assert "themes" in tags.columns
+    assert tags["topic"].to_dict() == topics["topic"].to_dict()
+    assert tags["topic_label"].to_dict() == topics["topic_label"].to_dict()
