@@ -121,22 +121,6 @@ def _tag_to_part(model_path: str, posts: pd.DataFrame, fmt: str, include_text: b
     return _serialise(tags, fmt), chunk_keys(posts_read, tags)
 
 
-def _portable(function, *args):
-    """Run ``function`` and return ("ok", result) or the fields of an InputError, which does not pickle."""
-    try:
-        return "ok", function(*args)
-    except InputError as error:
-        return "input-error", (error.path, error.message, error.location)
-
-
-def _unwrap(result):
-    kind, value = result
-    if kind == "input-error":
-        path, message, location = value
-        raise InputError(path, message, location=location)
-    return value
-
-
 # ---------------------------------------------------------------- engines
 
 
@@ -217,7 +201,7 @@ def _run(engine: Engine, paths: list[Path], work: Path, fmt: str, chunk_size: in
     def collect(done) -> None:
         for future in done:
             part, posts = in_flight.pop(future)
-            write_part(part, *_unwrap(future.result()))
+            write_part(part, *future.result())
             bar.update(posts)
 
     chunks = 0
@@ -228,7 +212,7 @@ def _run(engine: Engine, paths: list[Path], work: Path, fmt: str, chunk_size: in
             bar.update(len(posts))
             continue
         fresh = known.new_posts(posts) if known is not None else posts
-        future = engine.executor.submit(_portable, _tag_to_part, model_path, fresh, fmt, include_text, len(posts))
+        future = engine.executor.submit(_tag_to_part, model_path, fresh, fmt, include_text, len(posts))
         in_flight[future] = (part, len(posts))
         while len(in_flight) >= 2 * engine.workers:
             collect(futures.wait(in_flight, return_when=futures.FIRST_COMPLETED).done)
