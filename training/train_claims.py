@@ -23,7 +23,6 @@ Example config (TOML)::
 """
 from __future__ import annotations
 
-import hashlib
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -37,6 +36,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from classify.bundle import file_sha256
 from classify.errors import InputError
 from classify.text.sentences import split_sentences
 from labels.records import LabeledRecord, read_labeled
@@ -173,14 +173,6 @@ def read_claim_examples(source: ClaimDataSource, *, known_labels: list[str] | No
     return frame, targets, np.full(len(frame), source.weight), records
 
 
-def _sha256(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _cv_metrics(model: ClaimSentenceClassifier, frame: pd.DataFrame, targets) -> dict:
     """Sentence-level precision/recall/F1 from the cross-validated scores, per label and group.
 
@@ -236,7 +228,7 @@ def train_claims(config: ClaimsTrainingConfig):
         frames.append(frame)
         targets += target
         weights.append(weight)
-        data_records.append({"path": source.path, "sha256": _sha256(source.path), "weight": source.weight,
+        data_records.append({"path": source.path, "sha256": file_sha256(source.path), "weight": source.weight,
                              "records": sum(r.claims is not None for r in records), "sentences": len(frame)})
     frame = pd.concat(frames, ignore_index=True)
     if labels is None:

@@ -12,7 +12,6 @@ never saw it (thresholds are tuned inside the training part only).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import KFold
 
+from classify.bundle import file_sha256
 from classify.errors import InputError
 from labels.records import read_labeled
 from labels.taxonomy import Taxonomy, load_taxonomy
@@ -45,14 +45,6 @@ class ThemeExamples:
     def subset(self, rows) -> "ThemeExamples":
         return ThemeExamples(*([values[i] for i in rows] for values in
                                (self.texts, self.labels, self.langs, self.weights, self.sources, self.ids)))
-
-
-def file_sha256(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_theme_examples(sources: list[DataSource], taxonomy: Taxonomy) -> tuple[ThemeExamples, list[dict]]:

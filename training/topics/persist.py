@@ -25,7 +25,6 @@ import os
 import platform
 import shutil
 import tempfile
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 import numpy as np
@@ -44,16 +43,6 @@ BERTOPIC_EMBEDDINGS = "topic_embeddings.safetensors"
 BERTOPIC_TOPICS = "topics.json"
 STATE_VERSION = 1
 TOPIC_LIBRARIES = ("bertopic", "umap-learn", "hdbscan", "PyStemmer", "safetensors")
-
-
-def _versions(names) -> dict[str, str]:
-    versions = {}
-    for name in names:
-        try:
-            versions[name] = importlib_metadata.version(name)
-        except importlib_metadata.PackageNotFoundError:
-            versions[name] = "absent"
-    return versions
 
 
 def _card(model: TopicModel, record: dict) -> str:
@@ -105,7 +94,7 @@ def save_topic_model(model: TopicModel, folder, *, training_data: dict | None = 
             "training_data": training_data or {},
             "metrics": dict(model.stats_),
             "config": model.config_.to_dict(),
-            "libraries_topics": _versions(TOPIC_LIBRARIES),
+            "libraries_topics": library_versions(TOPIC_LIBRARIES),
             "files": {name: file_sha256(staging / name) for name in files},
         }
         _write_metadata(staging, record, _card(model, record))
@@ -121,7 +110,7 @@ def save_topic_model(model: TopicModel, folder, *, training_data: dict | None = 
 def _write_metadata(folder: Path, record: dict, card: str) -> None:
     """``metadata.json`` in the bundle format (protocol, versions) with the topic model's record, and the card."""
     metadata = {"format": BUNDLE_FORMAT, "protocol": BUNDLE_PROTOCOL,
-                "toolkit": {"name": "telegram-classify", "version": _versions(["telegram-classify"])["telegram-classify"]},
+                "toolkit": {"name": "telegram-classify", "version": library_versions(["telegram-classify"])["telegram-classify"]},
                 "python": platform.python_version(), "libraries": library_versions(),
                 "components": {}, "topic_model": dict(record, card_section=card)}
     with atomic_output(folder / METADATA_FILE, "w", encoding="utf-8") as handle:
