@@ -164,6 +164,35 @@ def _canonical_skops(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def _skops_io():
+    """:mod:`skops.io`, imported without dragging in PyTorch or dask.array.
+
+    On import skops lists scikit-learn's estimators (``sklearn.utils.all_estimators``),
+    which walks every sklearn package, ``sklearn.externals.array_api_compat.torch``
+    and ``.dask`` included, and so imports torch and dask.array wherever they are
+    installed: about 190 MB and seconds per process, for types a bundle never holds.
+    Marking them unimportable during that walk skips those packages (the walk ignores
+    import errors); the list of trusted sklearn types comes out the same. scipy and
+    sklearn proper are imported first because scipy looks torch up in ``sys.modules``.
+    """
+    import sys
+
+    if "skops.io" in sys.modules:
+        return sys.modules["skops.io"]
+    import scipy.stats  # noqa: F401
+    import sklearn.base  # noqa: F401
+
+    hidden = [name for name in ("torch", "dask") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None
+    try:
+        import skops.io
+    finally:
+        for name in hidden:
+            del sys.modules[name]
+    return skops.io
+
+
 def _render_card(metadata: dict) -> str:
     components = metadata.get("components", {})
     lines = [
@@ -210,7 +239,7 @@ def save_component(directory, name: str, estimator, *, metadata: dict, card_sect
     ``metrics``, ``config``); ``file``, ``sha256`` and ``card_section`` are filled in here.
     Other components already in the folder are kept. Returns the ``.skops`` path.
     """
-    import skops.io
+    skops_io = _skops_io()
 
     if not name.isidentifier():
         raise ValueError(f"component name must be an identifier, got {name!r}")
@@ -220,8 +249,8 @@ def save_component(directory, name: str, estimator, *, metadata: dict, card_sect
         bundle_metadata = read_metadata(directory)
     else:
         bundle_metadata = {"format": BUNDLE_FORMAT, "protocol": BUNDLE_PROTOCOL, "components": {}}
-    payload = _canonical_skops(skops.io.dumps(estimator))
-    untrusted = [t for t in skops.io.get_untrusted_types(data=payload) if t not in TRUSTED_TYPES]
+    payload = _canonical_skops(skops_io.dumps(estimator))
+    untrusted = [t for t in skops_io.get_untrusted_types(data=payload) if t not in TRUSTED_TYPES]
     if untrusted:
         raise ModelError(f"component {name!r} contains types outside the trusted list: {', '.join(untrusted)}; "
                          "register them with classify.bundle.register_trusted_type if they are safe")
@@ -248,7 +277,7 @@ def save_component(directory, name: str, estimator, *, metadata: dict, card_sect
 
 
 def _load_component(directory: Path, name: str, record: dict):
-    import skops.io
+    skops_io = _skops_io()
 
     file_name = record.get("file")
     if not isinstance(file_name, str) or Path(file_name).name != file_name:
@@ -260,14 +289,14 @@ def _load_component(directory: Path, name: str, record: dict):
     if hashlib.sha256(payload).hexdigest() != record.get("sha256"):
         raise ModelError(f"{path}: sha256 does not match metadata.json; the file was changed or corrupted")
     try:
-        found = skops.io.get_untrusted_types(data=payload)
+        found = skops_io.get_untrusted_types(data=payload)
     except Exception as error:  # skops raises assorted errors on foreign or corrupt zips
         raise ModelError(f"{path}: not a readable skops file ({error})") from None
     unknown = [t for t in found if t not in TRUSTED_TYPES]
     if unknown:
         raise ModelError(f"{path}: refusing to load untrusted types: {', '.join(unknown)} "
                          "(only types on classify.bundle.TRUSTED_TYPES are loaded)")
-    return skops.io.loads(payload, trusted=found)
+    return skops_io.loads(payload, trusted=found)
 
 
 def load_bundle(directory, components: list[str] | None = None) -> Bundle:

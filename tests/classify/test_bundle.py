@@ -1,6 +1,9 @@
 import hashlib
+import importlib.util
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -115,3 +118,20 @@ def test_register_trusted_type(tmp_path):
         TRUSTED_TYPES.remove(name)
     with pytest.raises(ValueError):
         register_trusted_type("NoModule")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed: nothing to keep out")
+def test_loading_a_bundle_does_not_import_torch_and_trusts_the_same_sklearn_types():
+    import skops.io._trusted_types as trusted_types
+
+    script = ("import json, sys\n"
+              "from classify.bundle import load_bundle\n"
+              f"load_bundle({str(FIXTURE_V1)!r})\n"
+              "from skops.io._trusted_types import SKLEARN_ESTIMATOR_TYPE_NAMES\n"
+              "print(json.dumps({'torch': 'torch' in sys.modules, 'dask': 'dask.array' in sys.modules,\n"
+              "                  'sklearn_types': SKLEARN_ESTIMATOR_TYPE_NAMES}))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).parents[2])
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found == {"torch": False, "dask": False,
+                     "sklearn_types": trusted_types.SKLEARN_ESTIMATOR_TYPE_NAMES}
