@@ -13,7 +13,12 @@ reference to its id, not by its text.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import multiprocessing
+import sys
+from collections import deque
+from concurrent import futures
 from itertools import islice
 from typing import Iterable, Iterator
 
@@ -26,7 +31,7 @@ from classify.ingest._base import IngestStats
 from classify.ingest.detect import expand_inputs, read_options, reader
 from classify.ingest.schema import POST_COLUMN_NAMES, POST_COLUMNS
 from classify.io import TableWriter, arrow_schema, output_format
-from classify.text.lang import detect_languages
+from classify.text.lang import detect_languages, load_model as load_language_model
 from classify.text.normalize import normalized_bytes, text_key, text_keys
 
 DEFAULT_CHUNK_SIZE = 5_000
@@ -104,8 +109,17 @@ def _chunk_keys(texts: list[str]) -> np.ndarray:
         return np.array([text_key(text) for text in texts], dtype=np.uint64)
 
 
+def _languages_and_keys(texts: list[str]) -> tuple[list[str], np.ndarray]:
+    """What is computed from the texts alone (in a worker process when ``jobs`` > 1)."""
+    return detect_languages(texts), _chunk_keys(texts)
+
+
 class _Completer:
-    """Adds id, lang and duplicate_of to the readers' post dicts, remembering posts across chunks."""
+    """Adds id, lang and duplicate_of to the readers' post dicts, remembering posts across chunks.
+
+    :meth:`prepare` and :meth:`finish` run in input order; what lies between
+    (:func:`_languages_and_keys`) may run in another process.
+    """
 
     def __init__(self, stats: IngestStats):
         self.stats = stats
@@ -120,7 +134,8 @@ class _Completer:
         self._hash_ids[post_id] = count
         return post_id if count == 1 else f"{post_id}:{count}"
 
-    def complete(self, posts: list[dict]) -> list[dict]:
+    def prepare(self, posts: list[dict]) -> tuple[np.ndarray, list[str]]:
+        """Fills the defaults and ids; returns the posts' id refs and texts."""
         refs = np.empty(len(posts), dtype=np.int64)
         texts = []
         for index, post in enumerate(posts):
@@ -140,9 +155,12 @@ class _Completer:
                            else self._hash_id(channel, normalized_bytes(text)))
                 post["id"] = post_id
             refs[index] = self._refs.ref(post_id, channel, message_id)
-        for post, lang in zip(posts, detect_languages(texts)):
+        return refs, texts
+
+    def finish(self, posts: list[dict], refs: np.ndarray, langs: list[str], keys: np.ndarray) -> list[dict]:
+        for post, lang in zip(posts, langs):
             post["lang"] = lang
-        first = self._seen.first_refs(_chunk_keys(texts), refs)
+        first = self._seen.first_refs(keys, refs)
         duplicates = 0
         for post, ref in zip(posts, first.tolist()):
             if ref >= 0:
@@ -155,20 +173,58 @@ class _Completer:
         return posts
 
 
-def _post_batches(paths, *, format, skip_bad, stats, chat_types, channel, batch_size) -> Iterator[list[dict]]:
+@contextlib.contextmanager
+def _worker_pool(jobs: int) -> Iterator[futures.ProcessPoolExecutor]:
+    # On Linux the language model is loaded here once and shared with forked workers (copy-on-write);
+    # elsewhere fork is unsafe and each spawned worker loads it.
+    start = "fork" if sys.platform == "linux" else "spawn"
+    if start == "fork":
+        load_language_model()
+    with futures.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(start),
+                                     initializer=load_language_model) as pool:
+        try:
+            yield pool
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+
+def _post_batches(paths, *, format, skip_bad, stats, chat_types, channel, batch_size, jobs=1) -> Iterator[list[dict]]:
     if chat_types is not None and chat_types not in CHAT_TYPES:
         raise ValueError(f"chat_types must be one of {CHAT_TYPES} or None, not {chat_types!r}")
+    if jobs < 1:
+        raise ValueError("jobs must be at least 1")
     stats = stats if stats is not None else IngestStats()
     completer = _Completer(stats)
-    for path, name in expand_inputs(paths, format):
-        options = read_options(name, {"chat_types": chat_types, "channel": channel})
-        posts = reader(name).read(path, stats=stats, skip_bad=skip_bad, **options)
-        while batch := list(islice(posts, batch_size)):
-            yield completer.complete(batch)
+
+    def read_batches() -> Iterator[list[dict]]:
+        for path, name in expand_inputs(paths, format):
+            options = read_options(name, {"chat_types": chat_types, "channel": channel})
+            posts = reader(name).read(path, stats=stats, skip_bad=skip_bad, **options)
+            while batch := list(islice(posts, batch_size)):
+                yield batch
+
+    if jobs == 1:
+        for batch in read_batches():
+            refs, texts = completer.prepare(batch)
+            yield completer.finish(batch, refs, *_languages_and_keys(texts))
+        return
+    # This process reads and builds while the workers identify languages and hash texts; at most
+    # two batches per worker are in flight, so memory stays bounded.
+    with _worker_pool(jobs) as pool:
+        pending: deque = deque()
+        for batch in read_batches():
+            refs, texts = completer.prepare(batch)
+            pending.append((batch, refs, pool.submit(_languages_and_keys, texts)))
+            if len(pending) > 2 * jobs:
+                batch, refs, computed = pending.popleft()
+                yield completer.finish(batch, refs, *computed.result())
+        while pending:
+            batch, refs, computed = pending.popleft()
+            yield completer.finish(batch, refs, *computed.result())
 
 
 def iter_posts(paths, *, format: str | None = None, skip_bad: bool = False, stats: IngestStats | None = None,
-               chat_types: str | None = None, channel: str | None = None) -> Iterator[dict]:
+               chat_types: str | None = None, channel: str | None = None, jobs: int = 1) -> Iterator[dict]:
     """Stream posts from files, export folders or glob patterns, each completed to the full schema.
 
     ``format`` forces a reader (``desktop-json``, ``desktop-html``, ``web-preview``,
@@ -178,9 +234,11 @@ def iter_posts(paths, *, format: str | None = None, skip_bad: bool = False, stat
     only channels.
     ``channel`` names the channel of inputs that do not say it (web previews, plain tables).
     Pass an :class:`IngestStats` as ``stats`` to get the counts for a summary.
+    ``jobs`` > 1: that many worker processes identify languages and hash texts while this
+    process reads (same output; worth it for large inputs on an otherwise idle machine).
     """
     for batch in _post_batches(paths, format=format, skip_bad=skip_bad, stats=stats, chat_types=chat_types,
-                               channel=channel, batch_size=4096):
+                               channel=channel, batch_size=4096, jobs=jobs):
         yield from batch
 
 
@@ -211,18 +269,18 @@ def posts_frame(posts: Iterable[dict]) -> pd.DataFrame:
 
 def post_chunks(paths, *, chunk_size: int = DEFAULT_CHUNK_SIZE, format: str | None = None, skip_bad: bool = False,
                 stats: IngestStats | None = None, chat_types: str | None = None,
-                channel: str | None = None) -> Iterator[pd.DataFrame]:
+                channel: str | None = None, jobs: int = 1) -> Iterator[pd.DataFrame]:
     """Like :func:`iter_posts`, as DataFrames of at most ``chunk_size`` posts (schema dtypes)."""
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
     for batch in _post_batches(paths, format=format, skip_bad=skip_bad, stats=stats, chat_types=chat_types,
-                               channel=channel, batch_size=chunk_size):
+                               channel=channel, batch_size=chunk_size, jobs=jobs):
         yield posts_frame(batch)
 
 
 def read_posts(paths, *, format: str | None = None, skip_bad: bool = False, stats: IngestStats | None = None,
                chat_types: str | None = None, channel: str | None = None,
-               drop_duplicates: bool = False) -> pd.DataFrame:
+               drop_duplicates: bool = False, jobs: int = 1) -> pd.DataFrame:
     """All posts of the inputs in one DataFrame with the schema's dtypes (see :func:`iter_posts`).
 
     ``drop_duplicates=True`` keeps only the first post of each normalised text.
@@ -231,7 +289,7 @@ def read_posts(paths, *, format: str | None = None, skip_bad: bool = False, stat
     >>> posts[["id", "lang", "duplicate_of"]].head()                # doctest: +SKIP
     """
     frames = list(post_chunks(paths, format=format, skip_bad=skip_bad, stats=stats, chat_types=chat_types,
-                              channel=channel))
+                              channel=channel, jobs=jobs))
     frame = pd.concat(frames, ignore_index=True) if frames else posts_frame([])
     if drop_duplicates:
         frame = frame[frame["duplicate_of"].isna()].reset_index(drop=True)
@@ -249,7 +307,7 @@ def post_arrow_schema() -> pa.Schema:
 
 def write_posts(paths, output, *, format: str | None = None, skip_bad: bool = False,
                 stats: IngestStats | None = None, chat_types: str | None = None, channel: str | None = None,
-                drop_duplicates: bool = False, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
+                drop_duplicates: bool = False, chunk_size: int = DEFAULT_CHUNK_SIZE, jobs: int = 1) -> int:
     """Stream the post table of the inputs to ``output`` (.parquet, .jsonl or .csv); returns rows written.
 
     The file appears only when every input was read: on any error no output is left behind.
@@ -260,7 +318,7 @@ def write_posts(paths, output, *, format: str | None = None, skip_bad: bool = Fa
         raise InputError(output, "cannot tell the output format from the name; use .parquet, .jsonl or .csv") from error
     with TableWriter(output, schema=post_arrow_schema()) as writer:
         for frame in post_chunks(paths, chunk_size=chunk_size, format=format, skip_bad=skip_bad, stats=stats,
-                                 chat_types=chat_types, channel=channel):
+                                 chat_types=chat_types, channel=channel, jobs=jobs):
             if drop_duplicates:
                 frame = frame[frame["duplicate_of"].isna()]
             writer.write(frame)

