@@ -3,10 +3,13 @@
 :class:`HashedTextFeatures` is a scikit-learn transformer. It produces the same
 kind of features as ``HashingVectorizer(analyzer="word")`` plus
 ``HashingVectorizer(analyzer="char_wb")`` with sublinear TF-IDF, but works on
-whole chunks with NumPy: each distinct word's hashes (the word and its character
-n-grams) are computed once and cached, so a chunk costs a regex split, dictionary
-look-ups and a few array operations. Hashes are CRC-32 (stable across runs and
-processes, unlike Python's ``hash``).
+whole chunks with NumPy and no per-word Python: a chunk's cleaned text becomes
+one array of code points; words are the runs of letters and digits; every word,
+every character n-gram of the space-padded words and every seed-term prefix gets
+a polynomial hash from one prefix sum (uint64 arithmetic, so the hash of a
+string does not depend on where it sits in the chunk), mixed and reduced to a
+bucket. Hashes are stable across runs, processes and chunkings (unlike Python's
+``hash``).
 
 Columns: ``[0, n_features)`` words and word bigrams, ``[n_features, 2 n_features)``
 character n-grams, then one column per seed-term group (e.g. per theme) counting
@@ -23,9 +26,7 @@ own and scaled by its weight.
 from __future__ import annotations
 
 import functools
-import itertools
 import re
-import zlib
 
 import numpy as np
 import scipy.sparse as sp
@@ -34,13 +35,18 @@ from sklearn.utils.validation import check_is_fitted
 
 from classify.text.normalize import remove_links
 
-# Words: letters and digits; "_" separates (Telegram's __italic__ markers).
+# Words: letters and digits (``str.isalnum``); "_" separates (Telegram's __italic__ markers).
 _TOKEN = re.compile(r"[^\W_]+")
+_BASE = 0x100000001B3  # odd, so invertible modulo 2**64
+_BASE_INVERSE = pow(_BASE, -1, 2 ** 64)
 _BIGRAM_MULTIPLIER = np.uint64(0x9E3779B1)
-# Distinct words whose hashes are kept between chunks; cleared when full so memory stays bounded.
-_CACHE_LIMIT = 500_000
-# (n_features, char range, seed terms) -> the distinct words seen so far and their hashes
-_caches: dict[tuple, "_WordCache"] = {}
+_BIGRAM_OFFSET = np.uint64(0x5BD1E995)
+_WORD_SALT = np.uint64(0x2545F4914F6CDD1D)
+_SPACE = 32
+# Between texts of a chunk: no word character, so no word spans two texts; NUL marks the bound.
+_SEPARATOR = "\n\x00"
+_DOTTED_CAPITAL_I = "\u0130"
+_SEEN_BITS = 16
 
 
 def clean_text(text) -> str:
@@ -50,97 +56,230 @@ def clean_text(text) -> str:
     return remove_links(text).lower().replace("ё", "е")
 
 
-def _word_hashes(word: str, n_features: int, char_min: int, char_max: int) -> tuple[int, tuple[int, ...]]:
-    padded = f" {word} "
-    grams = []
-    for size in range(char_min, char_max + 1):
-        grams.extend(zlib.crc32(padded[i:i + size].encode("utf-8")) % n_features
-                     for i in range(len(padded) - size + 1))
-    return zlib.crc32(word.encode("utf-8")), tuple(grams)
+@functools.cache
+def _character_tables() -> tuple[np.ndarray, np.ndarray]:
+    """For every code point of the Basic Multilingual Plane: its lower case as :func:`clean_text` makes it
+    (``ё`` -> ``е``; "İ" is left to the slow path), and whether it is a word character (``isalnum``)."""
+    chars = [chr(c) for c in range(0x10000)]
+    lower = np.array([ord(c.lower()) if c != _DOTTED_CAPITAL_I else ord(c) for c in chars], dtype=np.uint32)
+    lower[[ord("ё"), ord("Ё")]] = ord("е")
+    return lower, np.array([c.isalnum() for c in chars], dtype=bool)
 
 
-_NO_SEEDS = ((), ())
-
-
-class _WordCache:
-    """Per distinct word: (hash, character n-gram buckets, seed matches, id); ids index ``grams``."""
+class _Powers:
+    """``base ** i`` and ``base ** -i`` modulo 2**64 for i < length, grown on demand (same values every time)."""
 
     def __init__(self):
-        self.words: dict[str, tuple] = {}
-        self.grams: list[np.ndarray] = []
+        self.forward = np.ones(1, dtype=np.uint64)
+        self.inverse = np.ones(1, dtype=np.uint64)
 
-    def entries(self, tokens: list[str], describe) -> list[tuple]:
-        entries = list(map(self.words.get, tokens))
-        if None in entries:
-            for position, entry in enumerate(entries):
-                if entry is None:
-                    token = tokens[position]
-                    entry = self.words.get(token)
-                    if entry is None:
-                        word_hash, grams, seed_matches = describe(token)
-                        entry = self.words[token] = (word_hash, None, seed_matches, len(self.grams))
-                        self.grams.append(np.asarray(grams, dtype=np.int32))
-                    entries[position] = entry
-        return entries
+    def upto(self, length: int) -> tuple[np.ndarray, np.ndarray]:
+        if length > len(self.forward):
+            size = max(length, 2 * len(self.forward))
+            for name, base in (("forward", _BASE), ("inverse", _BASE_INVERSE)):
+                values = np.full(size, base, dtype=np.uint64)
+                values[0] = 1
+                setattr(self, name, np.cumprod(values))  # wraps modulo 2**64, as intended
+        return self.forward[:length], self.inverse[:length]
 
-    def gram_matrix(self, ids: np.ndarray, n_features: int) -> sp.csr_matrix:
-        """Distinct words (``ids``) x character n-gram buckets, counts."""
-        arrays = [self.grams[i] for i in ids.tolist()]
-        indptr = np.zeros(len(arrays) + 1, dtype=np.int64)
-        np.cumsum([len(a) for a in arrays], out=indptr[1:])
-        indices = np.concatenate(arrays) if arrays else np.zeros(0, np.int32)
-        return sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(arrays), n_features))
+
+_powers = _Powers()
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser: every input bit reaches the low bits that pick the bucket."""
+    values = values ^ (values >> np.uint64(33))
+    values *= np.uint64(0xFF51AFD7ED558CCD)
+    values ^= values >> np.uint64(33)
+    values *= np.uint64(0xC4CEB9FE1A85EC53)
+    values ^= values >> np.uint64(33)
+    return values
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def polynomial_hash(text: str) -> int:
+    """The raw (unmixed) polynomial hash the chunk code gives ``text``: sum of code point i times base**i."""
+    forward, _ = _powers.upto(len(text))
+    return int(np.sum(_code_points(text).astype(np.uint64) * forward, dtype=np.uint64))
+
+
+class _Chunk:
+    """The words of a chunk of texts (cleaned as by :func:`clean_text`) and the prefix sums that hash any
+    part of them."""
+
+    def __init__(self, texts: list[str]):
+        # Cleaned as one string: the separator survives link removal (no link pattern crosses a line
+        # break), and lower-casing goes code point by code point through a table.
+        joined = remove_links(_SEPARATOR.join(texts))
+        points = _code_points(joined)
+        lower, is_word = _character_tables()
+        high = np.flatnonzero(points > 0xFFFF)
+        clipped = np.minimum(points, 0xFFFF)
+        points, is_word = lower[clipped], is_word[clipped]
+        if len(high):  # outside the BMP (emoji, rare scripts): per distinct code point
+            distinct, inverse = np.unique(_code_points(joined)[high], return_inverse=True)
+            chars = [chr(c) for c in distinct.tolist()]
+            points[high] = np.array([ord(c.lower()) for c in chars], dtype=np.uint32)[inverse]
+            is_word[high] = np.array([c.isalnum() for c in chars], dtype=bool)[inverse]
+        separators = np.flatnonzero(points == 0)
+        if len(separators) != max(len(texts) - 1, 0) or _DOTTED_CAPITAL_I in joined:
+            # A text contains NUL, or "İ" (whose lower case is two code points): the slow way.
+            cleaned = _SEPARATOR.join([clean_text(text).replace("\x00", " ") for text in texts])
+            points = _code_points(cleaned)
+            is_word = np.array([c.isalnum() for c in cleaned], dtype=bool)
+            separators = np.flatnonzero(points == 0)
+        self.points = points
+        edges = np.diff(is_word.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+        self.starts = np.flatnonzero(edges == 1)
+        self.lengths = np.flatnonzero(edges == -1) - self.starts
+        self.doc = np.searchsorted(separators, self.starts)
+        forward, self.inverse = _powers.upto(len(points) + 1)
+        self.prefix = np.zeros(len(points) + 1, dtype=np.uint64)
+        np.multiply(points, forward[:len(points)], out=self.prefix[1:])
+        np.cumsum(self.prefix[1:], out=self.prefix[1:])
+
+    @functools.cached_property
+    def text(self) -> str:
+        """The cleaned texts, joined."""
+        return self.points.tobytes().decode("utf-32-le", "surrogatepass")
+
+    def hashes(self, starts: np.ndarray, lengths) -> np.ndarray:
+        """Raw polynomial hashes of the substrings ``[start, start + length)`` of the chunk's text."""
+        return (self.prefix[starts + lengths] - self.prefix[starts]) * self.inverse[starts]
+
+    def word(self, index: int) -> str:
+        start = int(self.starts[index])
+        return self.text[start:start + int(self.lengths[index])]
+
+    def padded_grams(self, words: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Raw hashes of the character n-grams of ``" word "`` for each of ``words`` and n-gram size, as a
+        (positions x sizes) array in word order, and the mask of the n-grams that fit in their word."""
+        lengths = self.lengths[words]
+        padded = lengths + 2
+        ends = np.cumsum(padded)
+        offset = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - padded, padded)
+        start = np.repeat(self.starts[words], padded)
+        length = np.repeat(lengths, padded)
+        leading = offset == 0
+        first = start + np.maximum(offset - 1, 0)
+        grams = np.empty((len(offset), len(sizes)), dtype=np.uint64)
+        for column, size in enumerate(sizes.tolist()):
+            last = np.maximum(start + np.minimum(offset + size - 1, length), first)
+            inner = (self.prefix[last] - self.prefix[first]) * self.inverse[first]
+            # the padding spaces: before the word (the inner part shifts by one place) and after it
+            inner[leading] = inner[leading] * np.uint64(_BASE) + np.uint64(_SPACE)
+            inner[offset + size == length + 2] += np.uint64(_SPACE * pow(_BASE, size - 1, 2 ** 64) % 2 ** 64)
+            grams[:, column] = inner
+        return grams, (offset[:, None] + sizes[None, :]) <= (length[:, None] + 2)
 
 
 class _SeedIndex:
-    """Seed terms as word prefixes: each distinct word is looked up once (cached), phrases word by word."""
+    """Seed terms as word prefixes (single words), or phrases of word prefixes in order."""
 
     def __init__(self, groups: tuple[tuple[str, ...], ...]):
-        self.single: dict[str, list[int]] = {}
-        self.phrases: list[tuple[tuple[str, ...], tuple[int, ...]]] = []
-        phrase_groups: dict[tuple[str, ...], list[int]] = {}
+        self.n_groups = len(groups)
+        single: dict[str, set[int]] = {}
+        phrase_groups: dict[tuple[str, ...], set[int]] = {}
         for index, terms in enumerate(groups):
             for term in terms:
                 words = tuple(_TOKEN.findall(clean_text(term)))
                 if len(words) == 1:
-                    owners = self.single.setdefault(words[0], [])
+                    single.setdefault(words[0], set()).add(index)
                 elif len(words) > 1:
-                    owners = phrase_groups.setdefault(words, [])
-                else:
-                    continue
-                if index not in owners:
-                    owners.append(index)
-        self.phrases = [(words, tuple(owners)) for words, owners in phrase_groups.items()]
-        self.phrase_starts: dict[str, list[int]] = {}
-        for index, (words, _) in enumerate(self.phrases):
-            self.phrase_starts.setdefault(words[0], []).append(index)
-        self.lengths = sorted({len(stem) for stem in self.single} | {len(stem) for stem in self.phrase_starts})
+                    phrase_groups.setdefault(words, set()).add(index)
+        self.phrases = [(words, tuple(sorted(owners))) for words, owners in sorted(phrase_groups.items())]
+        if len(self.phrases) > 63:
+            raise ValueError(f"at most 63 seed phrases are supported, got {len(self.phrases)}")
+        self.longest = max((len(words) for words, _ in self.phrases), default=1)
+        stems = sorted(set(single) | {word for words, _ in self.phrases for word in words})
+        self.stems = stems
+        # stems x groups (single-word seed terms), and per phrase position the phrases' bits of each stem
+        pairs = [(i, g) for i, stem in enumerate(stems) for g in sorted(single.get(stem, ()))]
+        self.stem_groups = sp.csr_matrix((np.ones(len(pairs), dtype=np.float32),
+                                          ([i for i, _ in pairs], [g for _, g in pairs])),
+                                         shape=(len(stems), self.n_groups))
+        self.phrase_bits = np.zeros((self.longest, len(stems)), dtype=np.uint64)
+        for p, (words, _) in enumerate(self.phrases):
+            for k, word in enumerate(words):
+                self.phrase_bits[k, stems.index(word)] |= np.uint64(1 << p)
+        # phrases that still need a word at position k
+        self.needs = [np.uint64(sum(1 << p for p, (words, _) in enumerate(self.phrases) if len(words) > k))
+                      for k in range(self.longest)]
+        self.stem_letters = np.zeros((len(stems), max(map(len, stems), default=0)), dtype=np.uint32)
+        for i, stem in enumerate(stems):
+            self.stem_letters[i, :len(stem)] = _code_points(stem)
+        self.by_length: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        for length in sorted({len(stem) for stem in stems}):
+            found = sorted((polynomial_hash(stem), i) for i, stem in enumerate(stems) if len(stem) == length)
+            hashes = np.array([h for h, _ in found], dtype=np.uint64)
+            seen = np.zeros(2 ** _SEEN_BITS, dtype=bool)
+            seen[hashes >> np.uint64(64 - _SEEN_BITS)] = True
+            self.by_length[length] = (hashes, np.array([i for _, i in found], dtype=np.int64), seen)
 
-    def lookup(self, word: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """(groups of single-word stems that start ``word``, phrases whose first stem starts it)."""
-        prefixes = {word[:size] for size in self.lengths if size <= len(word)}
-        groups = tuple(sorted({g for prefix in prefixes for g in self.single.get(prefix, ())}))
-        phrases = tuple(sorted(i for prefix in prefixes for i in self.phrase_starts.get(prefix, ())))
-        return (groups, phrases) if groups or phrases else _NO_SEEDS
+    def _stem_matches(self, chunk: _Chunk, distinct: np.ndarray) -> sp.csr_matrix:
+        """Distinct words x stems: 1 where the stem starts the word."""
+        words, stems = [], []
+        lengths, starts = chunk.lengths[distinct], chunk.starts[distinct]
+        longest = max(self.by_length, default=0)
+        # the words' first letters, one row per letter position (rows past a word's end are never used)
+        letters = chunk.points[np.minimum(starts[None, :] + np.arange(longest)[:, None], len(chunk.points) - 1)]
+        prefixes, power = np.zeros(len(distinct), dtype=np.uint64), 1
+        for length in range(1, longest + 1):
+            prefixes += letters[length - 1] * np.uint64(power)
+            power = power * _BASE % 2 ** 64
+            if length not in self.by_length:
+                continue
+            stem_hashes, stem_ids, seen = self.by_length[length]
+            candidates = np.flatnonzero(lengths >= length)
+            candidates = candidates[seen[prefixes[candidates] >> np.uint64(64 - _SEEN_BITS)]]
+            places = np.minimum(np.searchsorted(stem_hashes, prefixes[candidates]), len(stem_hashes) - 1)
+            found = stem_hashes[places] == prefixes[candidates]
+            matched, matched_stems = candidates[found], stem_ids[places[found]]
+            # equal hashes of unequal strings are all but impossible, but cheap to rule out
+            same = (letters[:length, matched] == self.stem_letters[matched_stems, :length].T).all(axis=0)
+            words.append(matched[same])
+            stems.append(matched_stems[same])
+        words = np.concatenate(words) if words else np.zeros(0, np.int64)
+        stems = np.concatenate(stems) if stems else np.zeros(0, np.int64)
+        return sp.csr_matrix((np.ones(len(words), dtype=np.float32), (words, stems)),
+                             shape=(len(distinct), len(self.stems)))
 
-    def matches(self, tokens: list[str], entries: list, doc_of_word: np.ndarray) -> tuple[list[int], list[int]]:
-        """(row, group) of every seed-term occurrence; ``entries[i][2]`` is ``lookup(tokens[i])``."""
+    def matches(self, chunk: _Chunk, distinct: np.ndarray, word_ids: np.ndarray,
+                occurrences: sp.csr_matrix) -> sp.csr_matrix:
+        """Texts x groups: seed-term occurrences; a word counts once per group it starts a stem of.
+
+        ``distinct`` holds one occurrence (word index) of every distinct word, ``word_ids``
+        the distinct-word id of every word, ``occurrences`` the texts x distinct-words counts.
+        """
+        word_stems = self._stem_matches(chunk, distinct)
+        word_groups = (word_stems @ self.stem_groups).sign()
+        counts = (occurrences @ word_groups).tocsr()
+        if not self.phrases:
+            return counts
+        # Phrases: a bit per phrase, kept while the words that follow match the phrase's next stems.
+        bits_of_stems = [np.zeros(len(distinct), dtype=np.uint64) for _ in range(self.longest)]
+        rows, stems = word_stems.nonzero()
+        for k in range(self.longest):
+            np.bitwise_or.at(bits_of_stems[k], rows, self.phrase_bits[k, stems])
+        candidates = np.flatnonzero(bits_of_stems[0][word_ids])
+        bits = bits_of_stems[0][word_ids[candidates]]
+        for k in range(1, self.longest):
+            following = np.minimum(candidates + k, len(word_ids) - 1)
+            present = (candidates + k < len(word_ids)) & (chunk.doc[following] == chunk.doc[candidates])
+            matched = np.where(present, bits_of_stems[k][word_ids[following]], np.uint64(0))
+            bits &= matched | ~self.needs[k]
         rows, groups = [], []
-        flags = np.fromiter([entry[2] is not _NO_SEEDS for entry in entries], dtype=bool, count=len(entries))
-        for position in np.flatnonzero(flags).tolist():
-            single, phrases = entries[position][2]
-            row = int(doc_of_word[position])
-            for group in single:
-                rows.append(row)
-                groups.append(group)
-            for phrase in phrases:
-                words, owners = self.phrases[phrase]
-                end = position + len(words)
-                if end <= len(tokens) and doc_of_word[end - 1] == row and all(
-                        tokens[position + k].startswith(words[k]) for k in range(1, len(words))):
-                    rows.extend([row] * len(owners))
-                    groups.extend(owners)
-        return rows, groups
+        for word, phrase_bits in zip(candidates[bits != 0].tolist(), bits[bits != 0].tolist()):
+            for p in range(len(self.phrases)):
+                if phrase_bits >> p & 1:
+                    rows.extend([int(chunk.doc[word])] * len(self.phrases[p][1]))
+                    groups.extend(self.phrases[p][1])
+        if rows:
+            counts = counts + _count_matrix(np.asarray(rows), np.asarray(groups), counts.shape)
+        return counts
 
 
 @functools.lru_cache(maxsize=8)
@@ -151,6 +290,12 @@ def _seed_index(groups: tuple[tuple[str, ...], ...]) -> _SeedIndex | None:
 def seed_stem(term: str) -> str:
     """The prefix of a seed term that matches its inflected forms: long words lose their last two letters."""
     return " ".join(word[:-2] if len(word) > 5 else word for word in clean_text(term).split())
+
+
+def _count_matrix(rows: np.ndarray, columns: np.ndarray, shape) -> sp.csr_matrix:
+    matrix = sp.csr_matrix((np.ones(len(columns), dtype=np.float32), (rows, columns)), shape=shape)
+    matrix.sum_duplicates()
+    return matrix
 
 
 class HashedTextFeatures(TransformerMixin, BaseEstimator):
@@ -186,52 +331,54 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
         if not 1 <= low <= high <= 2:
             raise ValueError(f"word_ngrams must lie within (1, 2), got {self.word_ngrams}")
         char_min, char_max = (int(v) for v in self.char_ngrams) if self.char_ngrams else (0, -1)
+        if char_max >= char_min and char_min < 1:
+            raise ValueError(f"char_ngrams must be positive, got {self.char_ngrams}")
         seed_groups = tuple(tuple(group) for group in self.seed_terms or ())
-        seeds = _seed_index(seed_groups)
-        cache = _caches.get((n, char_min, char_max, seed_groups))
-        if cache is None or len(cache.words) > _CACHE_LIMIT:
-            cache = _caches[(n, char_min, char_max, seed_groups)] = _WordCache()
-        n_seed = len(seed_groups)
-        tokens, word_docs = [], []
-        for text in texts:
-            found = _TOKEN.findall(clean_text(text))
-            tokens.extend(found)
-            word_docs.append(len(found))
-        n_rows = len(word_docs)
-        entries = cache.entries(tokens, lambda token: (*_word_hashes(token, n, char_min, char_max),
-                                                       seeds.lookup(token) if seeds is not None else _NO_SEEDS))
-        doc_of_word = np.repeat(np.arange(n_rows, dtype=np.int64), word_docs)
-        rows, cols = [], []
-        hashes = np.array([entry[0] for entry in entries], dtype=np.uint64)
+        n_rows, buckets = len(texts), np.uint64(n)
+        chunk = _Chunk(texts)
+
+        word_hashes = _mix(chunk.hashes(chunk.starts, chunk.lengths) ^ _WORD_SALT)
+        # Each distinct word of the chunk is described once (character n-grams, seed terms); texts x
+        # distinct words (columns in hash order, so a text's entries keep one order in any chunk) then
+        # sums the descriptions per text.
+        _, distinct, word_ids = np.unique(word_hashes, return_index=True, return_inverse=True)
+        word_ids = word_ids.ravel()
+        occurrences = _count_matrix(chunk.doc, word_ids, (n_rows, len(distinct)))
+        rows, columns = [], []
         if low == 1:
-            cols.append((hashes % np.uint64(n)).astype(np.int64))
-            rows.append(doc_of_word)
-        if high == 2 and len(hashes) > 1:
-            same_doc = doc_of_word[1:] == doc_of_word[:-1]
-            pairs = (hashes[:-1] * _BIGRAM_MULTIPLIER) ^ (hashes[1:] + np.uint64(0x5BD1E995))
-            cols.append((pairs[same_doc] % np.uint64(n)).astype(np.int64))
-            rows.append(doc_of_word[1:][same_doc])
-        if seeds is not None:
-            seed_rows, seed_columns = seeds.matches(tokens, entries, doc_of_word)
-            if seed_rows:
-                rows.append(np.asarray(seed_rows, dtype=np.int64))
-                cols.append(np.asarray(seed_columns, dtype=np.int64) + n)
-        row_ids = np.concatenate(rows) if rows else np.zeros(0, np.int64)
-        col_ids = np.concatenate(cols) if cols else np.zeros(0, np.int64)
-        words = sp.csr_matrix((np.ones(len(col_ids)), (row_ids, col_ids)), shape=(n_rows, n + n_seed))
-        words.sum_duplicates()
-        chars = sp.csr_matrix((n_rows, n), dtype=np.float64)
-        if char_max >= char_min and entries:
-            # documents x distinct words of the chunk, times distinct words x character n-grams
-            ids = np.array([entry[3] for entry in entries], dtype=np.int64)
-            distinct, inverse = np.unique(ids, return_inverse=True)
-            occurrences = sp.csr_matrix((np.ones(len(ids)), (doc_of_word, inverse.ravel())),
-                                        shape=(n_rows, len(distinct)))
-            # Sorted columns: the product's order follows the cache's word ids, which depend on what this
-            # process tagged before; float sums downstream must not (same scores in every worker).
-            chars = occurrences @ cache.gram_matrix(distinct, n)
-            chars.sort_indices()
-        return [words[:, :n], chars, words[:, n:]]
+            rows.append(chunk.doc)
+            columns.append(word_hashes % buckets)
+        if high == 2 and len(word_hashes) > 1:
+            same_doc = chunk.doc[1:] == chunk.doc[:-1]
+            pairs = _mix((word_hashes[:-1] * _BIGRAM_MULTIPLIER) ^ (word_hashes[1:] + _BIGRAM_OFFSET))
+            rows.append(chunk.doc[1:][same_doc])
+            columns.append(pairs[same_doc] % buckets)
+        words = _count_matrix(np.concatenate(rows) if rows else np.zeros(0, np.int64),
+                              np.concatenate(columns).astype(np.int64) if columns else np.zeros(0, np.int64),
+                              (n_rows, n))
+        if char_max >= char_min:
+            chars = occurrences @ self._gram_matrix(chunk, distinct, char_min, char_max, n)
+        else:
+            chars = sp.csr_matrix((n_rows, n), dtype=np.float64)
+        seeds = _seed_index(seed_groups)
+        if seeds is not None and len(distinct):
+            seed_block = seeds.matches(chunk, distinct, word_ids, occurrences)
+        else:
+            seed_block = sp.csr_matrix((n_rows, len(seed_groups)), dtype=np.float64)
+        return [words, chars, seed_block]
+
+    @staticmethod
+    def _gram_matrix(chunk: _Chunk, distinct: np.ndarray, char_min: int, char_max: int, n: int) -> sp.csr_matrix:
+        """Distinct words x character n-gram buckets (counts) of the space-padded words."""
+        sizes = np.arange(char_min, char_max + 1)
+        grams, fits = chunk.padded_grams(distinct, sizes)
+        indices = (_mix(grams[fits] ^ np.broadcast_to(sizes.astype(np.uint64), fits.shape)[fits])
+                   % np.uint64(n)).astype(np.int32)
+        padded_lengths = chunk.lengths[distinct] + 2
+        per_word = np.maximum(padded_lengths[:, None] - sizes[None, :] + 1, 0).sum(axis=1)
+        indptr = np.zeros(len(distinct) + 1, dtype=np.int64)
+        np.cumsum(per_word, out=indptr[1:])
+        return sp.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr), shape=(len(distinct), n))
 
     # ------------------------------------------------------------------ estimator API
     def fit(self, X, y=None):
@@ -244,8 +391,10 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
         self.n_features_out_ = sum(block.shape[1] for block in blocks)
         return self
 
-    def transform_blocks(self, X) -> list[sp.csr_matrix]:
-        """The three weighted blocks (words, characters, seed terms) of :meth:`transform`, float32 CSR each."""
+    def scaled_blocks(self, X) -> list[tuple[sp.csr_matrix, np.ndarray]]:
+        """Per block (words, characters, seed terms): the sublinear TF-IDF matrix (float32 CSR, not yet
+        normalised) and each row's factor (block weight / L2 norm). A linear model can apply the factor
+        to its per-row scores instead of to every entry."""
         check_is_fitted(self, "idf_")
         blocks = self._counts(_texts(X))
         if sum(block.shape[1] for block in blocks) != self.n_features_out_:
@@ -254,13 +403,24 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
         for block, weight in zip(blocks, self.block_weights):
             idf = self.idf_[offset:offset + block.shape[1]]
             offset += block.shape[1]
-            data = (1.0 + np.log(block.data)) * idf[block.indices]
-            lengths = np.diff(block.indptr)
-            rows = np.repeat(np.arange(block.shape[0]), lengths)
-            norms = np.sqrt(np.bincount(rows, weights=data ** 2, minlength=block.shape[0]))
+            data = np.log(block.data.astype(np.float32))
+            data += 1.0
+            data *= idf[block.indices]
+            squares = np.square(data, dtype=np.float64)
+            sums = np.add.reduceat(np.append(squares, 0.0), block.indptr[:-1]) if block.shape[0] else squares[:0]
+            sums[block.indptr[:-1] == block.indptr[1:]] = 0.0  # reduceat gives empty rows the next entry
+            norms = np.sqrt(sums)
             norms[norms == 0] = 1.0
-            data = data * (float(weight) / norms[rows])
-            result.append(sp.csr_matrix((data.astype(np.float32), block.indices, block.indptr), shape=block.shape))
+            result.append((sp.csr_matrix((data, block.indices, block.indptr), shape=block.shape),
+                           float(weight) / norms))
+        return result
+
+    def transform_blocks(self, X) -> list[sp.csr_matrix]:
+        """The three weighted blocks (words, characters, seed terms) of :meth:`transform`, float32 CSR each."""
+        result = []
+        for block, factors in self.scaled_blocks(X):
+            block.data *= np.repeat(factors, np.diff(block.indptr)).astype(np.float32)
+            result.append(block)
         return result
 
     def transform(self, X) -> sp.csr_matrix:

@@ -225,10 +225,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             X = [X]
         scores = np.zeros((len(X), len(self.classes_)), dtype=np.float32)
         offset = 0
-        # block by block: cheaper than stacking the blocks into one matrix
-        for block in self.features_.transform_blocks(X):
-            weights = self.coef_[:, offset:offset + block.shape[1]].T.astype(np.float32)
-            scores += block @ weights
+        # Block by block (cheaper than stacking them), each block's row normalisation applied to its scores.
+        for block, factors in self.features_.scaled_blocks(X):
+            weights = np.ascontiguousarray(self.coef_[:, offset:offset + block.shape[1]].T, dtype=np.float32)
+            scores += (block @ weights) * factors[:, None].astype(np.float32)
             offset += block.shape[1]
         return scores.astype(np.float64) + self.intercept_
 
