@@ -415,6 +415,12 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
                            float(weight) / norms))
         return result
 
+    def block_widths(self) -> list[int]:
+        """Columns of the word, character and seed-term blocks."""
+        check_is_fitted(self, "idf_")
+        words = chars = int(self.n_features)
+        return [words, chars, self.n_features_out_ - words - chars]
+
     def transform_blocks(self, X) -> list[sp.csr_matrix]:
         """The three weighted blocks (words, characters, seed terms) of :meth:`transform`, float32 CSR each."""
         result = []

@@ -15,6 +15,8 @@ decides it, never the evaluation data.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
@@ -24,6 +26,8 @@ from sklearn.utils.validation import check_is_fitted
 from training.features import HashedTextFeatures
 
 POOLED = "*"
+# Per fitted model, its coefficients as float32 blocks (kept out of the estimator so bundles do not store them).
+_block_weights_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 # A language gets its own calibration and threshold for a theme only with this many positives.
 MIN_LANGUAGE_POSITIVES = 8
 
@@ -224,13 +228,21 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         if isinstance(X, str):
             X = [X]
         scores = np.zeros((len(X), len(self.classes_)), dtype=np.float32)
-        offset = 0
         # Block by block (cheaper than stacking them), each block's row normalisation applied to its scores.
-        for block, factors in self.features_.scaled_blocks(X):
-            weights = np.ascontiguousarray(self.coef_[:, offset:offset + block.shape[1]].T, dtype=np.float32)
+        for (block, factors), weights in zip(self.features_.scaled_blocks(X), self._block_weights()):
             scores += (block @ weights) * factors[:, None].astype(np.float32)
-            offset += block.shape[1]
         return scores.astype(np.float64) + self.intercept_
+
+    def _block_weights(self) -> list[np.ndarray]:
+        """``coef_`` per feature block as float32 (features x themes), converted once per fitted model."""
+        cached = _block_weights_cache.get(self)
+        if cached is None or cached[0] is not self.coef_:
+            blocks, offset = [], 0
+            for width in self.features_.block_widths():
+                blocks.append(np.ascontiguousarray(self.coef_[:, offset:offset + width].T, dtype=np.float32))
+                offset += width
+            cached = _block_weights_cache[self] = (self.coef_, blocks)
+        return cached[1]
 
     def predict_proba(self, X, langs=None) -> np.ndarray:
         """Calibrated probability of each theme (columns in ``classes_`` order)."""
