@@ -14,6 +14,7 @@ end sentences (headlines, bullet items) with a line break and no period.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -23,14 +24,15 @@ __all__ = ["Sentence", "split_sentences", "mask_markup"]
 
 # [text](url): keep "text", mask the brackets and the target.
 _LINK = re.compile(r"\[([^\[\]]{0,1000})\]\(([^()\s]{1,2000})\)")
-_URL = re.compile(
-    r"(?:https?://|www\.)\S+"
-    r"|\b(?:t\.me|bit\.ly|vk\.com|youtu\.be)/\S*"
-    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:ru|com|org|net|info|io|me|ly|ua|by|su|рф|gov|edu|uk|de|fr)/\S*",
-    re.IGNORECASE,
-)
-# Markdown emphasis markers (**bold**, __italic__, ~~strike~~, ||spoiler||, `code`).
-_EMPHASIS = re.compile(r"\*\*|__|~~|\|\||`+")
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b(?:t\.me|bit\.ly|vk\.com|youtu\.be)/\S*", re.IGNORECASE)
+# Bare domains with a path ("mid.ru/ru/..."): a second pass, only over texts that have ".tld/",
+# because trying the domain pattern at every word of every post is the costliest step of masking.
+_TLDS = r"\.(?:ru|com|org|net|info|io|me|ly|ua|by|su|рф|gov|edu|uk|de|fr)/"
+_HAS_DOMAIN_PATH = re.compile(_TLDS, re.IGNORECASE)
+_DOMAIN_URL = re.compile(r"\b[\w-]+(?:\.[\w-]+)*" + _TLDS + r"\S*", re.IGNORECASE)
+# Markdown emphasis markers (**bold**, __italic__, ~~strike~~, ||spoiler||, `code`): fixed strings that
+# share no character, so plain replacements (much faster than a regex with a callback) mask them.
+_EMPHASIS = ("**", "__", "~~", "||", "`")
 _BULLET_CHARS = set("•·▪▫►▶◆◇■□●○‣⁃∙◦-–—*>|#+")
 
 
@@ -59,11 +61,18 @@ def mask_markup(text: str) -> str:
         text = _LINK.sub(_unlinked, text)
     if "/" in text or "www." in text:
         text = _URL.sub(_spaces, text)
-    return _EMPHASIS.sub(_spaces, text)
+        if _HAS_DOMAIN_PATH.search(text):
+            text = _DOMAIN_URL.sub(_spaces, text)
+    for marker in _EMPHASIS:
+        if marker in text:
+            text = text.replace(marker, " " * len(marker))
+    return text
 
 
 def _is_decoration(char: str) -> bool:
     """Whitespace, emoji and bullets that open or close a line but are not part of a sentence."""
+    if char.isalnum():
+        return False
     if char.isspace() or char in _BULLET_CHARS:
         return True
     category = unicodedata.category(char)
@@ -74,7 +83,33 @@ def _is_decoration(char: str) -> bool:
 def _razdel_spans(line: str) -> list[tuple[int, int]]:
     from razdel import sentenize
 
+    end = len(line.rstrip())
+    delimiters, first_token = _razdel_patterns()
+    if not any(_razdel_may_split(line, m.end(), first_token) for m in delimiters.finditer(line, 0, end)):
+        return [(len(line) - len(line.lstrip()), end)] if end else []
     return [(s.start, s.stop) for s in sentenize(line)]
+
+
+def _razdel_may_split(line: str, stop: int, first_token: re.Pattern) -> bool:
+    """Whether razdel could split after a delimiter ending at ``stop``.
+
+    Its first rules join when no whitespace follows (no_space_prefix), when no token follows within
+    its 10-character window (empty_side) and when the next token is a lower-case word (lower_right);
+    a line where every delimiter is joined so is one sentence, found here without razdel's rule
+    machinery (most lines of a post are).
+    """
+    if stop >= len(line) or not line[stop].isspace():
+        return False
+    token = first_token.match(line[stop:stop + 10])
+    return token is not None and not (token.group(1).isalpha() and token.group(1).islower())
+
+
+@functools.lru_cache(maxsize=1)
+def _razdel_patterns() -> tuple[re.Pattern, re.Pattern]:
+    """razdel's own sentence-delimiter and first-token patterns."""
+    from razdel.segmenters.sentenize import DELIMITER, FIRST_TOKEN
+
+    return re.compile(DELIMITER), FIRST_TOKEN
 
 
 def _sentencex_spans(lang: str) -> Callable[[str], list[tuple[int, int]]]:

@@ -79,3 +79,33 @@ def test_sentences_match_the_annotated_claim_spans_of_the_gold_posts(shared_data
             found += any(min(claim.end, e) - max(claim.start, s) >= (claim.end - claim.start) / 2 for s, e in spans)
     assert total > 1000
     assert found / total >= 0.95
+
+
+@pytest.mark.parametrize("line", [
+    "Курс евро составил 105,2 рубля",
+    "«Мы не ведём переговоров», — сказал он. Встреча отменена.",
+    "В 2024 г. рост составил 3 %. По словам министра, это рекорд!",
+    "Он уехал (см. карту) и вернулся... через год",
+    "Цены выросли на 5%.   ",
+    "Итоги :) Отличный день",
+    "Вопрос? ответ в нижнем регистре. Новое предложение",
+    "  Отступ в начале строки.",
+])
+def test_lines_razdel_would_not_split_skip_it_with_the_same_result(line):
+    from razdel import sentenize
+
+    from classify.text.sentences import _razdel_spans
+
+    assert _razdel_spans(line) == [(s.start, s.stop) for s in sentenize(line)]
+
+
+def test_emphasis_markers_are_masked_with_spaces_of_the_same_length():
+    text = "***Срочно***: `код` и ~~старое~~ ||спойлер|| __курсив__"
+    masked = mask_markup(text)
+    assert len(masked) == len(text)
+    assert masked.split() == ["*Срочно", "*:", "код", "и", "старое", "спойлер", "курсив"]
+
+
+def test_bare_domains_with_a_path_are_masked_but_not_reported_speech():
+    masked = mask_markup("Источник: mid.ru/ru/foreign_policy/news и сообщение ТАСС.")
+    assert "mid.ru" not in masked and "сообщение ТАСС." in masked
