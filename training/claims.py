@@ -36,12 +36,42 @@ from sklearn.utils.validation import check_is_fitted
 
 from training.features import HashedTextFeatures
 
-__all__ = ["ClaimSentenceClassifier", "SENTENCE_COLUMNS", "check_sentence_frame"]
+__all__ = ["ClaimSentenceClassifier", "SENTENCE_COLUMNS", "check_sentence_frame", "is_boilerplate", "BOILERPLATE"]
 
 SENTENCE_COLUMNS = ("text", "lang", "post", "position", "count")
 LANGUAGE_CUES = ("ru", "en")
 _DIGIT = re.compile(r"\d")
 _QUOTE = re.compile(r"[«»\"“”„]")
+# Calls to action and channel furniture: "subscribe", "send us news", "read more", a bare @channel, ad
+# markers. The annotation guideline counts them out ("Подписывайтесь на наш канал!" -> no), but gold spans
+# drawn over a whole post cover some footers, and a model trained on those flags footers as claims.
+BOILERPLATE = re.compile(
+    r"подписыва(?:йтесь|йся)|^\W*подписаться\b|\bподписаться\W*$|подписаться на (?:наш|канал)"
+    r"|прислать (?:новость|материал)|предложить новость"
+    r"|^\W*(?:читать|смотреть) (?:далее|полностью|в источнике|продолжение)"
+    r"|^\W*(?:подробнее|подробности|источник|фото|видео)\W*$|читайте (?:также|нас|в нашем)"
+    r"|\b(?:наш|нашем|наши|нашу)\s+(?:telegram-|телеграм-)?(?:канал|чат|бот|рассылк)"
+    r"|\bу нас есть\b[^.]{0,40}\b(?:курс|рассылк|канал|чат|бот)|ставьте (?:лайк|реакци)|^\W*реклама\b|\berid\b"
+    r"|^\W*(?:@[\w.]+\W*)+$"
+    r"|^\W*(?:subscribe|sign up|follow us|read more|read in full|read the full|click here|forwarded from)\b"
+    r"|\b(?:subscribe|sign up) (?:to|for) (?:our|the|more)\b[^.]{0,30}(?:channel|newsletter)"
+    r"|\bour (?:telegram |youtube )?channel\b|\bclick here\b|\blink in (?:bio|the description)\b",
+    re.IGNORECASE)
+# Language-independent cues shared by Russian posts and English debates/articles (rich_cues=True).
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_QUANTITY = re.compile(r"%|процент|percent|[$€£₽]|\bруб|\bдолл|dollar|\bевро\b|euro|\bмлн|\bмлрд|\bтыс|million|billion"
+                       r"|thousand|\bкм\b|тонн|\btons?\b", re.IGNORECASE)
+_YEAR_OR_DATE = re.compile(r"\b(?:19|20)\d\d\b|январ|феврал|март|апрел|\bма[яй]\b|июн|июл|август|сентябр|октябр|ноябр"
+                           r"|декабр|понедельник|вторник|сред[уа]|четверг|пятниц|суббот|воскресень|вчера|сегодня"
+                           r"|\b(?:january|february|march|april|may|june|july|august|september|october|november|december"
+                           r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today)\b", re.IGNORECASE)
+_REPORTING = re.compile(r"заяв|сообщ|сказал|отметил|подчеркнул|передает|пишет|по данным|по словам|со ссылкой|согласно"
+                        r"|\b(?:according to|said|says|told|reported|announced|stated|claimed|confirmed)\b", re.IGNORECASE)
+_PERSONAL = re.compile(r"\b(?:я|мы|вы|ты|нас|вас|мне|нам|i|we|you|me|us|my|your)\b", re.IGNORECASE)
+_OPINION = re.compile(r"\b(?:думаю|считаю|должн\w*|нужно|надо|следует|хотим|хочу|think|believe|should|must|need|hope"
+                      r"|feel|want|going to|will)\b", re.IGNORECASE)
+_CAPITALISED = re.compile(r"(?<=[\w,;:»\)] )[A-ZА-ЯЁ]")
+_TERMINAL = (".", "!", "?", "…", "\"", "»", "”", ")")
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 MIN_POSITIVES_FOR_THRESHOLD = 20
 
@@ -79,6 +109,29 @@ def _neighbour_matrices(frame: pd.DataFrame) -> tuple[sp.csr_matrix, sp.csr_matr
     return prev, following, post_mean.tocsr()
 
 
+def is_boilerplate(text: str) -> bool:
+    """Whether a sentence is a call to action or channel furniture (never a check-worthy claim)."""
+    return BOILERPLATE.search(text) is not None
+
+
+def _rich_cue_features(texts: list[str]) -> np.ndarray:
+    """Numbers, quantities, dates, reporting verbs, persons, opinion words, named-entity capitals, headline form."""
+    columns = []
+    for text in texts:
+        words = max(len(text.split()), 1)
+        columns.append((
+            min(len(_NUMBER.findall(text)), 5) / 5,
+            _QUANTITY.search(text) is not None,
+            _YEAR_OR_DATE.search(text) is not None,
+            _REPORTING.search(text) is not None,
+            _PERSONAL.search(text) is not None,
+            _OPINION.search(text) is not None,
+            min(len(_CAPITALISED.findall(text)) / words, 0.5) * 2,
+            not text.endswith(_TERMINAL),
+        ))
+    return np.asarray(columns, dtype=float).reshape(len(texts), 8)
+
+
 def _cue_features(frame: pd.DataFrame) -> np.ndarray:
     texts = frame["text"].astype(str).tolist()
     position = frame["position"].to_numpy(dtype=float)
@@ -102,15 +155,16 @@ def _cue_features(frame: pd.DataFrame) -> np.ndarray:
     return np.column_stack([np.asarray(c, dtype=float) for c in columns])
 
 
-def _stack_features(scores: np.ndarray, frame: pd.DataFrame, operators) -> np.ndarray:
-    """Stage-2 inputs from one label's stage-1 scores: own, previous, next, post mean/max/min, cues."""
+def _stack_features(scores: np.ndarray, codes: np.ndarray, operators, cues: np.ndarray) -> np.ndarray:
+    """Stage-2 inputs from one label's stage-1 scores: own, previous, next, post mean/max/min, cues.
+
+    ``codes``: the post code of each row (:func:`_post_codes`); ``cues``: :func:`_cue_features` of the rows.
+    """
     prev, following, post_mean = operators
-    codes = _post_codes(frame)
     post_max = pd.Series(scores).groupby(codes).transform("max").to_numpy()
     post_min = pd.Series(scores).groupby(codes).transform("min").to_numpy()
     has_prev = np.asarray(prev.sum(axis=1)).ravel()
     has_next = np.asarray(following.sum(axis=1)).ravel()
-    cues = _cue_features(frame)
     return np.column_stack([scores, prev @ scores, following @ scores, has_prev, has_next,
                             post_mean @ scores, post_max, post_min, cues[:, :3], cues[:, -len(LANGUAGE_CUES):]])
 
@@ -147,12 +201,19 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
         differ in base rate and style, and one shared model under-serves the smaller language.
     min_language_sentences : int
         Smallest training set of a language-specific stage-1 model.
+    rich_cues : bool
+        Add language-independent cue columns to stage 1 (numbers, quantities, dates, reporting verbs,
+        personal pronouns, opinion words, capitalised names, headline form), so Russian posts and
+        English sentences share what makes a sentence checkable.
+    drop_boilerplate : bool
+        Calls to action and channel furniture (:data:`BOILERPLATE`: subscribe, send us news, read more,
+        a bare @channel, ad markers) train as negatives and score 0.
     """
 
     def __init__(self, *, labels=None, n_features=2 ** 18, word_ngrams=(1, 2), char_ngrams=(3, 5), C=2.0,
                  context_weight=0.3, post_weight=0.5, cv_folds=4, max_iter=3000, embedding_model=None,
                  embedding_languages=("en",), embedding_weight=1.0, per_language=True,
-                 min_language_sentences=500):
+                 min_language_sentences=500, rich_cues=False, drop_boilerplate=False):
         self.labels = labels
         self.n_features = n_features
         self.word_ngrams = word_ngrams
@@ -167,19 +228,25 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
         self.embedding_weight = embedding_weight
         self.per_language = per_language
         self.min_language_sentences = min_language_sentences
+        self.rich_cues = rich_cues
+        self.drop_boilerplate = drop_boilerplate
 
     # ----------------------------------------------------------------- features
-    def _blocks(self, frame: pd.DataFrame):
+    def _blocks(self, frame: pd.DataFrame, cues: np.ndarray):
         """Sentence text features, their word block, and the dense cue (and embedding) columns."""
-        text = self.text_features_.transform(frame["text"].astype(str).tolist())
-        extra = _cue_features(frame)
+        texts = frame["text"].astype(str).tolist()
+        text = self.text_features_.transform(texts)
+        extra = cues
+        # getattr: bundles saved before these options existed load without the attributes
+        if getattr(self, "rich_cues", False):
+            extra = np.hstack([extra, _rich_cue_features(texts)])
         if self.embedding_model:
             extra = np.hstack([extra, self._embeddings(frame)])
         return text, text[:, :int(self.n_features)], extra
 
-    def _features(self, frame: pd.DataFrame, operators) -> sp.csr_matrix:
+    def _features(self, frame: pd.DataFrame, operators, cues: np.ndarray) -> sp.csr_matrix:
         """The stage-1 design matrix: sentence, previous, next and post words, cues."""
-        text, words, extra = self._blocks(frame)
+        text, words, extra = self._blocks(frame, cues)
         prev, following, post_mean = operators
         return sp.hstack([
             text,
@@ -258,13 +325,16 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
                                                  char_ngrams=tuple(self.char_ngrams) if self.char_ngrams else None,
                                                  ).fit(frame["text"].astype(str).tolist())
         operators = _neighbour_matrices(frame)
-        features = self._features(frame, operators)
+        cues = _cue_features(frame)
+        features = self._features(frame, operators, cues)
         groups = _post_codes(frame)
+        boilerplate = self._boilerplate_rows(frame)
         folds = list(GroupKFold(n_splits=self.cv_folds).split(features, groups=groups))
         languages = frame["lang"].astype(str).to_numpy()
         self.stage1_, self.stage2_, self.thresholds_, self.cv_scores_ = {}, {}, {}, {}
         for label in self.labels_:
             target = np.array([label in labels for labels in label_sets], dtype=int)
+            target[boilerplate] = 0
             if target.min() == target.max():
                 raise ValueError(f"label {label!r} needs positive and negative sentences to train")
             out_of_fold = np.zeros(len(frame))
@@ -273,12 +343,13 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
                                           needed=set(languages[test_rows]))
                 out_of_fold[test_rows] = _stage1_scores(models, features[test_rows], languages[test_rows])
             self.stage1_[label] = self._fit_stage1(features, target, weights, languages, np.arange(len(frame)))
-            stacked = _stack_features(out_of_fold, frame, operators)
+            stacked = _stack_features(out_of_fold, groups, operators, cues)
             calibrated = np.zeros(len(frame))
             for train_rows, test_rows in folds:
                 calibrator = LogisticRegression(max_iter=1000).fit(stacked[train_rows], target[train_rows],
                                                                     sample_weight=weights[train_rows])
                 calibrated[test_rows] = calibrator.predict_proba(stacked[test_rows])[:, 1]
+            calibrated[boilerplate] = 0.0
             self.stage2_[label] = LogisticRegression(max_iter=1000).fit(stacked, target, sample_weight=weights)
             self.thresholds_[label] = _thresholds_by_language(target, calibrated, languages)
             self.cv_scores_[label] = calibrated
@@ -292,7 +363,9 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
         if len(frame) == 0:
             return np.zeros((0, len(self.labels_)))
         operators = _neighbour_matrices(frame)
-        blocks = self._blocks(frame)
+        cues = _cue_features(frame)
+        blocks = self._blocks(frame, cues)
+        codes = _post_codes(frame)
         languages = frame["lang"].astype(str).to_numpy()
         columns = []
         for label in self.labels_:
@@ -301,8 +374,16 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
             for lang in sorted(set(languages)):
                 rows = languages == lang
                 scores[rows] = self._linear_scores(models.get(lang, models.get("*")), blocks, operators)[rows]
-            columns.append(self.stage2_[label].predict_proba(_stack_features(scores, frame, operators))[:, 1])
-        return np.column_stack(columns)
+            columns.append(self.stage2_[label].predict_proba(_stack_features(scores, codes, operators, cues))[:, 1])
+        scores = np.column_stack(columns)
+        scores[self._boilerplate_rows(frame)] = 0.0
+        return scores
+
+    def _boilerplate_rows(self, frame: pd.DataFrame) -> np.ndarray:
+        """Rows that are calls to action or channel furniture (none unless ``drop_boilerplate``)."""
+        if not getattr(self, "drop_boilerplate", False):
+            return np.zeros(len(frame), dtype=bool)
+        return np.fromiter((is_boilerplate(text) for text in frame["text"].astype(str)), dtype=bool, count=len(frame))
 
     def threshold_matrix(self, X) -> np.ndarray:
         """The decision threshold for each sentence (by its language) and label."""

@@ -194,12 +194,50 @@ def test_languages_with_enough_sentences_get_their_own_stage1_model():
     assert model.predict_scores(unseen).shape == (4, 1)
 
 
-def test_fast_scoring_equals_the_design_matrix_path():
-    from training.claims import _neighbour_matrices
+@pytest.mark.parametrize("rich_cues", [False, True])
+def test_fast_scoring_equals_the_design_matrix_path(rich_cues):
+    from training.claims import _cue_features, _neighbour_matrices
 
-    model, frame, _ = fitted()
-    operators = _neighbour_matrices(frame)
+    model, frame, _ = fitted(rich_cues=rich_cues)
+    operators, cues = _neighbour_matrices(frame), _cue_features(frame)
     stage1 = model.stage1_["checkworthy"]["*"]
-    expected = stage1.decision_function(model._features(frame, operators))
-    np.testing.assert_allclose(model._linear_scores(stage1, model._blocks(frame), operators), expected,
+    expected = stage1.decision_function(model._features(frame, operators, cues))
+    np.testing.assert_allclose(model._linear_scores(stage1, model._blocks(frame, cues), operators), expected,
                                rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("text", ["Подписывайтесь на наш канал!", "Подписаться | Прислать новость", "@some_channel",
+                                  "КиберНовости — Подписаться", "Реклама. ООО «Ромашка», erid: 2Vtx", "Подробнее:",
+                                  "Subscribe to our channel!", "Read more: what the summit decided",
+                                  "Sign up for our newsletter"])
+def test_calls_to_action_and_channel_furniture_are_boilerplate(text):
+    from training.claims import is_boilerplate
+
+    assert is_boilerplate(text)
+
+
+@pytest.mark.parametrize("text", ["ТАСС со ссылкой на источники сообщил о переговорах.",
+                                  "Люди подписывали документы на кредит под 40%.",
+                                  "У нас есть свое производство, но его недостаточно.",
+                                  "I subscribe to the view that taxes must fall.",
+                                  "We're working hard to sign up children for insurance."])
+def test_claims_that_mention_links_or_subscriptions_are_not_boilerplate(text):
+    from training.claims import is_boilerplate
+
+    assert not is_boilerplate(text)
+
+
+def test_boilerplate_sentences_score_zero_even_when_gold_spans_cover_them():
+    records = make_posts(seed=5)
+    # a footer inside a gold span, as when a span is drawn over a whole post
+    footer = " Подписывайся на Новости Севера"
+    for record in records[:20]:
+        record.claims.append(Span(len(record.text), len(record.text) + len(footer)))
+        record.text += footer
+    frame, targets = sentence_examples(records)
+    model = ClaimSentenceClassifier(cv_folds=3, n_features=2 ** 10, drop_boilerplate=True).fit(frame, targets)
+    footers = frame["text"].str.startswith("Подписывайся").to_numpy()
+    assert footers.sum() == 20
+    assert (model.predict_scores(frame)[footers] == 0).all()
+    assert (model.cv_scores_["checkworthy"][footers] == 0).all()
+    assert not any(model.predict(frame[footers]))
