@@ -20,6 +20,7 @@ import sys
 from collections import deque
 from concurrent import futures
 from itertools import islice
+from operator import itemgetter
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -249,22 +250,47 @@ def _strings(values: list) -> pd.api.extensions.ExtensionArray:
         return pd.array([None if value is None else str(value) for value in values], dtype="string")
 
 
+def _masked(values: list, dtype: str) -> pd.api.extensions.ExtensionArray:
+    """An Int64 or boolean array: through Arrow (several times faster), pandas for what Arrow refuses."""
+    try:
+        return pa.array(values, type=_ARROW_TYPES[dtype]).to_pandas(types_mapper=_PANDAS_DTYPES.get).array
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return pd.array(values, dtype=dtype)
+
+
+_ARROW_TYPES = {"Int64": pa.int64(), "boolean": pa.bool_()}
+_PANDAS_DTYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+
+
+def _datetimes(values: list, dtype: str) -> pd.Series:
+    if not any(values):  # no dates at all (e.g. never edited)
+        return pd.Series(np.full(len(values), "NaT", dtype="datetime64[ns]")).dt.tz_localize("UTC").astype(dtype)
+    return pd.Series(pd.to_datetime(pd.Series(values, dtype=object), utc=True)).astype(dtype)
+
+
 def posts_frame(posts: Iterable[dict]) -> pd.DataFrame:
     """A DataFrame of completed post dicts with exactly the schema's columns and dtypes."""
     posts = list(posts)
+    try:  # one pass over the posts when each has every column, as the readers' posts do
+        columns_values = list(zip(*map(_ALL_COLUMNS, posts))) or [()] * len(POST_COLUMN_NAMES)
+    except KeyError:
+        columns_values = [[post.get(name) for post in posts] for name in POST_COLUMN_NAMES]
     columns = {}
-    for name in POST_COLUMN_NAMES:
-        values = [post.get(name) for post in posts]
+    for name, values in zip(POST_COLUMN_NAMES, columns_values):
+        values = list(values)
         dtype = POST_COLUMNS[name][0]
         if dtype.startswith("datetime64"):
-            columns[name] = pd.Series(pd.to_datetime(pd.Series(values, dtype=object), utc=True)).astype(dtype)
+            columns[name] = _datetimes(values, dtype)
         elif dtype == "object":
             columns[name] = pd.Series(values, dtype=object)
         elif dtype == "string":
             columns[name] = pd.Series(_strings(values))
         else:
-            columns[name] = pd.Series(pd.array(values, dtype=dtype))
+            columns[name] = pd.Series(_masked(values, dtype))
     return pd.DataFrame(columns)
+
+
+_ALL_COLUMNS = itemgetter(*POST_COLUMN_NAMES)
 
 
 def post_chunks(paths, *, chunk_size: int = DEFAULT_CHUNK_SIZE, format: str | None = None, skip_bad: bool = False,

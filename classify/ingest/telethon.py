@@ -224,6 +224,12 @@ def _channel(record: dict, default: str):
     return default
 
 
+# Every field read by the converters of forwards, replies, edits, reactions, counts and media.
+_OPTIONAL_FIELDS = frozenset({"forwarded_from", "fwd_from", "reply_to", "reply_to_message_id", "reply_to_msg_id",
+                              "edited", "edit_date", "reactions", "views", "forwards", "media_type", "media",
+                              "has_media"})
+
+
 def _post(record, layout_name: str, channel: str, source: str) -> dict:
     if not isinstance(record, dict):
         raise _BadRecord(f"expected an object with a text field, got {type(record).__name__}")
@@ -248,22 +254,30 @@ def _post(record, layout_name: str, channel: str, source: str) -> dict:
         if message_id is None and record.get("id") not in (None, ""):
             post_id = str(record["id"])
     links, hashtags = scan_plain(text) if text else ([], [])
-    reactions, by_emoji = _reactions(record.get("reactions"))
-    reply_to = record.get("reply_to")
-    has_media, media_type = _media(record)
+    if _OPTIONAL_FIELDS.isdisjoint(record):  # a bare record (ids, date, text): nothing more to convert
+        forwarded_from = reply_to_message_id = edited = reactions = by_emoji = views = forwards = media_type = None
+        has_media = False
+    else:
+        forwarded_from = _forwarded_from(record)
+        reply_to = record.get("reply_to")
+        reply_to_message_id = (_integer(record, "reply_to_message_id", "reply_to_msg_id")
+                               if not isinstance(reply_to, dict) else _integer(reply_to, "reply_to_msg_id"))
+        edited = _datetime(record, "edited", "edit_date")
+        reactions, by_emoji = _reactions(record.get("reactions"))
+        views, forwards = _integer(record, "views"), _integer(record, "forwards")
+        has_media, media_type = _media(record)
     post = {
         "channel": _channel(record, channel),
         "message_id": message_id,
         "date": _datetime(record, "date"),
         "text": text,
-        "forwarded_from": _forwarded_from(record),
-        "reply_to_message_id": _integer(record, "reply_to_message_id", "reply_to_msg_id")
-        if not isinstance(reply_to, dict) else _integer(reply_to, "reply_to_msg_id"),
-        "edited": _datetime(record, "edited", "edit_date"),
+        "forwarded_from": forwarded_from,
+        "reply_to_message_id": reply_to_message_id,
+        "edited": edited,
         "reactions": reactions,
         "reactions_by_emoji": by_emoji,
-        "views": _integer(record, "views"),
-        "forwards": _integer(record, "forwards"),
+        "views": views,
+        "forwards": forwards,
         "links": links,
         "hashtags": hashtags,
         "has_media": has_media,

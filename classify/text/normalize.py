@@ -93,15 +93,18 @@ def _slice_keys(texts: pa.Array) -> np.ndarray:
     source = texts
     texts = pc.fill_null(texts.cast(pa.large_string()), "")
     texts = pc.replace_substring_regex(texts, _RE2_MARKDOWN_LINK, r"\1")
-    lowered = pc.utf8_lower(pc.replace_substring_regex(texts, _RE2_SYMBOLS, ""))
+    folded = pc.replace_substring_regex(texts, _RE2_SYMBOLS, "")
+    # Letters beyond ASCII and basic Cyrillic (U+0400-U+045F: lead bytes D0, D1 80-9F) need the slow path.
+    # They are looked for before lower-casing: Arrow lower-cases some of them otherwise than Python
+    # (İ becomes "i", not "i" + combining dot), which would hide them.
+    offsets, data = utf8_buffers(folded)
+    other_bytes = np.flatnonzero((data >= 0xC0) & (data != 0xD0) & (data != 0xD1))
+    other_bytes = np.concatenate([other_bytes, np.flatnonzero((data[:-1] == 0xD1) & (data[1:] >= 0xA0))])
+    others = np.unique(np.searchsorted(offsets, other_bytes, side="right") - 1)
+    lowered = pc.utf8_lower(folded)
     offsets, data = utf8_buffers(lowered)
     data = data.copy()
-    # Letters beyond ASCII and basic Cyrillic (U+0400-U+045F: lead bytes D0, D1 80-9F) need the slow path.
-    d1 = data[:-1] == 0xD1
-    other_bytes = np.flatnonzero((data >= 0xC0) & (data != 0xD0) & (data != 0xD1))
-    other_bytes = np.concatenate([other_bytes, np.flatnonzero(d1 & (data[1:] >= 0xA0))])
-    others = np.unique(np.searchsorted(offsets, other_bytes, side="right") - 1)
-    yo = np.flatnonzero(d1 & (data[1:] == _YO[1]))
+    yo = np.flatnonzero((data[:-1] == 0xD1) & (data[1:] == _YO[1]))
     data[yo], data[yo + 1] = _YE[0], _YE[1]
     kept = ((data >= 0x30) & (data <= 0x39)) | ((data | 0x20) >= 0x61) & ((data | 0x20) <= 0x7A) | (data >= 0x80)
     lengths = np.zeros(len(lowered), dtype=np.int64)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from classify.errors import InputError
-from classify.ingest import (POST_COLUMNS, IngestStats, detect_format, iter_posts, post_chunks, read_posts,
+from classify.ingest import (POST_COLUMNS, IngestStats, detect_format, iter_posts, post_chunks, posts_frame, read_posts,
                              write_posts)
 from classify.ingest.table import _SeenTexts
 
@@ -198,3 +198,30 @@ def test_write_posts_drop_duplicates_and_bad_output_name(tmp_path):
     assert write_posts(SAMPLE, tmp_path / "posts.jsonl", drop_duplicates=True) == 30
     with pytest.raises(InputError, match="output format"):
         write_posts(SAMPLE, tmp_path / "posts.xlsx")
+
+
+def _plain_frame(posts: list[dict]) -> pd.DataFrame:
+    """The post table built with pandas' own conversions, one column at a time."""
+    columns = {}
+    for name, (dtype, _) in POST_COLUMNS.items():
+        values = [post.get(name) for post in posts]
+        if dtype.startswith("datetime64"):
+            columns[name] = pd.Series(pd.to_datetime(pd.Series(values, dtype=object), utc=True)).astype(dtype)
+        elif dtype == "object":
+            columns[name] = pd.Series(values, dtype=object)
+        else:
+            columns[name] = pd.Series(pd.array(values, dtype=dtype))
+    return pd.DataFrame(columns)
+
+
+def test_posts_frame_equals_pandas_conversions_with_or_without_every_key():
+    posts = list(iter_posts([SAMPLE, FIXTURES / "telethon_dump.jsonl", FIXTURES / "plain_posts.csv"]))
+    assert any(post["edited"] for post in posts) and any(post["reactions"] for post in posts)
+    expected = _plain_frame(posts)
+    pd.testing.assert_frame_equal(posts_frame(posts), expected)
+    sparse = [{name: value for name, value in post.items() if value is not None} for post in posts]
+    pd.testing.assert_frame_equal(posts_frame(sparse), expected)  # posts lacking keys: the per-column path
+    never_edited = [dict(post, edited=None) for post in posts]
+    pd.testing.assert_frame_equal(posts_frame(never_edited), _plain_frame(never_edited))
+    assert len(posts_frame([])) == 0 and list(posts_frame([]).dtypes.astype(str)) == [
+        dtype for dtype, _ in POST_COLUMNS.values()]

@@ -38,6 +38,7 @@ def test_chunk_keys_equal_text_key_one_by_one():
         "İstanbul görüşmesi", "ΣΟΦΙΑ ΟΔΟΣ", "Ѣ старая буква", "Қазақстан", "Kelvin \u212a", "ﬀ ligature",
         "Straße", "ǅemal", "mixed ЁЖ ёж Ĳ", "tab\tand\u2028line\u3000space", "emoji\U0001f1f7\U0001f1fa flag",
         "Ѐ Ѝ Џ ѐ ѝ џ", "a_b-c.d/e", "中文 текст", "x" * 3000 + "Ё",
+        "İSTANBUL", "Переговоры в İstanbul",  # Arrow lower-cases İ to "i", Python to "i" + combining dot
     ]
     keys = text_keys(pa.array(texts, type=pa.large_string()))
     assert keys.tolist() == [text_key(text) for text in texts]
@@ -60,3 +61,20 @@ def test_re2_whitespace_class_covers_python_whitespace():
 
     spaces = [code for code in range(0x110000) if chr(code).isspace()]
     assert max(spaces) <= 0x3000 and _RE2_SPACE.count("\\x{") == len(spaces)
+
+
+def test_chunk_keys_equal_text_key_on_random_texts():
+    """Random mixes of the characters each step treats specially: ASCII, Cyrillic, symbols, markup, other letters."""
+    import random
+
+    import pyarrow as pa
+
+    from classify.text.normalize import text_keys
+
+    pool = [chr(code) for code in [*range(0x20, 0x7F), *range(0x400, 0x460)]] + [
+        "\u00a0", "«", "»", "\u2014", "№", "\u2126", "\u212a", "\u212b", "\ufe0f", "\ufeff", "\U0001f600", "\U0001f44d",
+        "\U0001fb00", "\u2c00", "\u3000", "\U000e0041", "\u0301", "é", "İ", "中", "\u200b", "\u2029", "Ѣ", "Ґ",
+        "](", "[", "]", "(", ")", "\n", " ", "ё", "Ё", "**", "https://a.example/x"]
+    rng = random.Random(7)
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 30))) for _ in range(3000)]
+    assert text_keys(pa.array(texts, type=pa.large_string())).tolist() == [text_key(text) for text in texts]
