@@ -25,6 +25,8 @@ __all__ = ["Sentence", "split_sentences", "mask_markup"]
 # [text](url): keep "text", mask the brackets and the target.
 _LINK = re.compile(r"\[([^\[\]]{0,1000})\]\(([^()\s]{1,2000})\)")
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b(?:t\.me|bit\.ly|vk\.com|youtu\.be)/\S*", re.IGNORECASE)
+# Substrings (of the lower-cased text) that every match of _URL contains: a cheap test before the regex scan.
+_URL_MARKS = ("://", "www.", "t.me/", "bit.ly/", "vk.com/", "youtu.be/")
 # Bare domains with a path ("mid.ru/ru/..."): a second pass, only over texts that have ".tld/",
 # because trying the domain pattern at every word of every post is the costliest step of masking.
 _TLDS = r"\.(?:ru|com|org|net|info|io|me|ly|ua|by|su|рф|gov|edu|uk|de|fr)/"
@@ -60,7 +62,9 @@ def mask_markup(text: str) -> str:
     if "](" in text:
         text = _LINK.sub(_unlinked, text)
     if "/" in text or "www." in text:
-        text = _URL.sub(_spaces, text)
+        lowered = text.lower()
+        if any(mark in lowered for mark in _URL_MARKS):
+            text = _URL.sub(_spaces, text)
         if _HAS_DOMAIN_PATH.search(text):
             text = _DOMAIN_URL.sub(_spaces, text)
     for marker in _EMPHASIS:
@@ -81,10 +85,8 @@ def _is_decoration(char: str) -> bool:
 
 
 def _razdel_spans(line: str) -> list[tuple[int, int]]:
-    from razdel import sentenize
-
+    sentenize, delimiters, first_token = _razdel()
     end = len(line.rstrip())
-    delimiters, first_token = _razdel_patterns()
     if not any(_razdel_may_split(line, m.end(), first_token) for m in delimiters.finditer(line, 0, end)):
         return [(len(line) - len(line.lstrip()), end)] if end else []
     return [(s.start, s.stop) for s in sentenize(line)]
@@ -105,11 +107,12 @@ def _razdel_may_split(line: str, stop: int, first_token: re.Pattern) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _razdel_patterns() -> tuple[re.Pattern, re.Pattern]:
-    """razdel's own sentence-delimiter and first-token patterns."""
+def _razdel() -> tuple[Callable, re.Pattern, re.Pattern]:
+    """razdel's sentence segmenter and its own delimiter and first-token patterns (imported once)."""
+    from razdel import sentenize
     from razdel.segmenters.sentenize import DELIMITER, FIRST_TOKEN
 
-    return re.compile(DELIMITER), FIRST_TOKEN
+    return sentenize, re.compile(DELIMITER), FIRST_TOKEN
 
 
 def _sentencex_spans(lang: str) -> Callable[[str], list[tuple[int, int]]]:
