@@ -49,9 +49,10 @@ class _IdRefs:
         self._channel_names: list[str] = []
         self._others: list[str] = []
 
-    def ref(self, post_id: str, channel, message_id) -> int:
+    def ref(self, post_id: str, channel, message_id, built: bool = False) -> int:
+        """``built``: ``post_id`` was made here as ``f"{channel}/{message_id}"`` (no need to compare)."""
         if (type(message_id) is int and 0 <= message_id < 1 << _MESSAGE_ID_BITS
-                and post_id == f"{channel}/{message_id}"):
+                and (built or post_id == f"{channel}/{message_id}")):
             code = self._channels.get(channel)
             if code is None:
                 code = self._channels[channel] = len(self._channel_names)
@@ -139,6 +140,7 @@ class _Completer:
         """Fills the defaults and ids; returns the posts' id refs and texts."""
         refs = np.empty(len(posts), dtype=np.int64)
         texts = []
+        ref = self._refs.ref
         for index, post in enumerate(posts):
             text = post.get("text")
             if text is None:
@@ -146,16 +148,20 @@ class _Completer:
             texts.append(text)
             if post.get("has_media") is None:
                 post["has_media"] = False
-            for column in ("links", "hashtags"):
-                if post.get(column) is None:
-                    post[column] = []
+            if post.get("links") is None:
+                post["links"] = []
+            if post.get("hashtags") is None:
+                post["hashtags"] = []
             channel, message_id = post.get("channel"), post.get("message_id")
             post_id = post.get("id")
-            if post_id is None:
-                post_id = (f"{channel}/{message_id}" if message_id is not None and channel is not None
-                           else self._hash_id(channel, normalized_bytes(text)))
-                post["id"] = post_id
-            refs[index] = self._refs.ref(post_id, channel, message_id)
+            if post_id is not None:
+                refs[index] = ref(post_id, channel, message_id)
+            elif message_id is not None and channel is not None:
+                post["id"] = post_id = f"{channel}/{message_id}"
+                refs[index] = ref(post_id, channel, message_id, built=True)
+            else:
+                post["id"] = post_id = self._hash_id(channel, normalized_bytes(text))
+                refs[index] = ref(post_id, channel, message_id)
         return refs, texts
 
     def finish(self, posts: list[dict], refs: np.ndarray, langs: list[str], keys: np.ndarray) -> list[dict]:
