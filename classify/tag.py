@@ -54,9 +54,9 @@ def tag_frame(model, posts: pd.DataFrame, *, include_text: bool = True, topic_mo
         probabilities = model.predict_proba(texts_with, langs_with)
         predicted = model.predict_indicator(texts_with, langs_with, probabilities)
         names = model.themes_
-        rounded = probabilities.round(4).tolist()
+        rounded, flags = probabilities.round(4).tolist(), predicted.tolist()  # lists: fast per-row access
         for position, row in enumerate(rows):
-            themes[row] = [names[j] for j, on in enumerate(predicted[position]) if on]
+            themes[row] = [name for name, on in zip(names, flags[position]) if on]
             scores[row] = dict(zip(names, rounded[position]))
     tags["themes"] = themes
     tags["theme_scores"] = scores

@@ -111,16 +111,15 @@ class _Chunk:
     part of them."""
 
     def __init__(self, texts: list[str]):
-        # Cleaned as one string: the separator survives link removal (no link pattern crosses a line
-        # break), and lower-casing goes code point by code point through a table.
-        joined = remove_links(_SEPARATOR.join(texts))
-        points = _code_points(joined)
+        # Cleaned as one string: links text by text, lower-casing code point by code point through a table.
+        joined = _SEPARATOR.join([remove_links(text) for text in texts])
+        original = _code_points(joined)
         lower, is_word = _character_tables()
-        high = np.flatnonzero(points > 0xFFFF)
-        clipped = np.minimum(points, 0xFFFF)
+        high = np.flatnonzero(original > 0xFFFF)
+        clipped = np.minimum(original, 0xFFFF)
         points, is_word = lower[clipped], is_word[clipped]
         if len(high):  # outside the BMP (emoji, rare scripts): per distinct code point
-            distinct, inverse = np.unique(_code_points(joined)[high], return_inverse=True)
+            distinct, inverse = np.unique(original[high], return_inverse=True)
             chars = [chr(c) for c in distinct.tolist()]
             points[high] = np.array([ord(c.lower()) for c in chars], dtype=np.uint32)[inverse]
             is_word[high] = np.array([c.isalnum() for c in chars], dtype=bool)[inverse]
@@ -155,25 +154,27 @@ class _Chunk:
         return self.text[start:start + int(self.lengths[index])]
 
     def padded_grams(self, words: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Raw hashes of the character n-grams of ``" word "`` for each of ``words`` and n-gram size, as a
-        (positions x sizes) array in word order, and the mask of the n-grams that fit in their word."""
+        """Raw hashes of the character n-grams of ``" word "`` for each of ``words`` and each of the
+        consecutive n-gram ``sizes``, as a (positions x sizes) array in word order, and the mask of
+        the n-grams that fit in their word."""
         lengths = self.lengths[words]
         padded = lengths + 2
         ends = np.cumsum(padded)
-        offset = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - padded, padded)
-        start = np.repeat(self.starts[words], padded)
-        length = np.repeat(lengths, padded)
-        leading = offset == 0
-        first = start + np.maximum(offset - 1, 0)
-        grams = np.empty((len(offset), len(sizes)), dtype=np.uint64)
-        for column, size in enumerate(sizes.tolist()):
-            last = np.maximum(start + np.minimum(offset + size - 1, length), first)
-            inner = (self.prefix[last] - self.prefix[first]) * self.inverse[first]
-            # the padding spaces: before the word (the inner part shifts by one place) and after it
-            inner[leading] = inner[leading] * np.uint64(_BASE) + np.uint64(_SPACE)
-            inner[offset + size == length + 2] += np.uint64(_SPACE * pow(_BASE, size - 1, 2 ** 64) % 2 ** 64)
-            grams[:, column] = inner
-        return grams, (offset[:, None] + sizes[None, :]) <= (length[:, None] + 2)
+        total, largest = (int(ends[-1]) if len(ends) else 0), int(sizes[-1])
+        # " word " after " word ", with room after the last for the longest n-gram
+        stream = np.full(total + largest, _SPACE, dtype=np.uint64)
+        letter = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        stream[letter + np.repeat(ends - padded + 1, lengths)] = self.points[letter + np.repeat(self.starts[words],
+                                                                                                lengths)]
+        grams = np.empty((total, len(sizes)), dtype=np.uint64)
+        rolling, power = np.zeros(total, dtype=np.uint64), 1
+        for size in range(1, largest + 1):
+            rolling += stream[size - 1:size - 1 + total] * np.uint64(power)
+            power = power * _BASE % 2 ** 64
+            if size >= sizes[0]:
+                grams[:, size - sizes[0]] = rolling
+        room = np.repeat(ends, padded) - np.arange(total)
+        return grams, room[:, None] >= sizes[None, :]
 
 
 class _SeedIndex:
@@ -341,8 +342,10 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
         # Each distinct word of the chunk is described once (character n-grams, seed terms); texts x
         # distinct words (columns in hash order, so a text's entries keep one order in any chunk) then
         # sums the descriptions per text.
-        _, distinct, word_ids = np.unique(word_hashes, return_index=True, return_inverse=True)
+        _, word_ids = np.unique(word_hashes, return_inverse=True)
         word_ids = word_ids.ravel()
+        distinct = np.empty(int(word_ids.max()) + 1 if len(word_ids) else 0, dtype=np.int64)
+        distinct[word_ids] = np.arange(len(word_ids))  # one occurrence (the last) of each distinct word
         occurrences = _count_matrix(chunk.doc, word_ids, (n_rows, len(distinct)))
         rows, columns = [], []
         if low == 1:

@@ -1,7 +1,7 @@
 import numpy as np
 
-from training.features import (_BIGRAM_MULTIPLIER, _BIGRAM_OFFSET, _TOKEN, _WORD_SALT, HashedTextFeatures,
-                               clean_text, polynomial_hash, seed_stem)
+from training.features import (_BIGRAM_MULTIPLIER, _BIGRAM_OFFSET, _TOKEN, _WORD_SALT,
+                               HashedTextFeatures, clean_text, polynomial_hash, seed_stem)
 
 MASK = 2 ** 64 - 1
 TEXTS = [
@@ -74,9 +74,11 @@ def test_a_text_gets_the_same_features_in_any_chunk_bit_for_bit():
 def test_seed_terms_count_each_word_once_per_group_and_phrases_in_order():
     features = HashedTextFeatures(n_features=2 ** 8, char_ngrams=None, seed_terms=[
         ["воен", "военн", "arctic council"], ["северн морск пут"], ["x"]])
-    _, _, seeds = features._counts(["Военные и военный флот", "The Arctic Council; arctic. council",  # punctuation between words is no break
+    # punctuation between a phrase's words is no break
+    _, _, seeds = features._counts(["Военные и военный флот", "The Arctic Council; arctic. council",
                                      "Северным морским путём", "морским северным путём", "xyz x"])
-    assert seeds.toarray().tolist() == [[2, 0, 0], [2, 0, 0], [0, 1, 0], [0, 0, 0], [0, 0, 2]]
+    expected = [[2, 0, 0], [2, 0, 0], [0, 1, 0], [0, 0, 0], [0, 0, 2]]
+    assert seeds.toarray().tolist() == expected
 
 
 def test_features_are_deterministic_across_fits_and_empty_input_works():
