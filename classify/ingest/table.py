@@ -10,6 +10,11 @@ all inputs of the run). Duplicates are flagged, never dropped, unless
 Memory stays bounded for exports of any size: posts stream through in chunks,
 and each post seen is remembered by a 64-bit text hash and a packed 64-bit
 reference to its id, not by its text.
+
+``jobs=N`` (N > 1) hands language identification and text hashing, about two
+thirds of the work, to N worker processes while this process reads and builds
+the table; the output is the same. Sending the texts to the workers costs CPU
+time too, so it pays only with idle cores (``benchmarks/ingest.py`` measures both).
 """
 from __future__ import annotations
 

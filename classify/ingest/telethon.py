@@ -299,6 +299,7 @@ def _not_utf8(path, error: UnicodeDecodeError, line_number: int, line_offset: in
 
 def _jsonl_records(path: Path, stats: IngestStats, skip_bad: bool) -> Iterator[tuple[object, str, int]]:
     """(record, location, line number) for each non-blank line."""
+    source = f"{path}:"  # formatted once: formatting a Path costs a call per line
     offset = 0
     with open(path, "rb") as handle:
         for number, line in enumerate(handle, 1):
@@ -320,7 +321,7 @@ def _jsonl_records(path: Path, stats: IngestStats, skip_bad: bool) -> Iterator[t
                     raise InputError(path, reason, location=f"line {number}") from None
                 stats.skip(f"{path}: line {number}", reason)
                 continue
-            yield record, f"{path}:{number}", number
+            yield record, f"{source}{number}", number
 
 
 def _decoded_lines(path: Path, handle) -> Iterator[str]:

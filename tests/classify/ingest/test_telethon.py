@@ -1,3 +1,4 @@
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -197,3 +198,16 @@ def test_layout_of_a_first_record_longer_than_the_sniffed_head(tmp_path):
     path = _write(tmp_path, "long.json", f'[{{"message_id": 7, "channel": "c", "text": "{long_text}"}}]')
     assert detect_format(path) == "telethon"
     assert read_posts(path)["id"].tolist() == ["c/7"]
+
+
+def test_bare_records_read_like_records_with_empty_optional_fields(tmp_path):
+    bare = {"channel": "Северный вестник", "message_id": 7, "date": "2025-02-03T08:15:00+00:00",
+            "text": "Порт принял первый конвой сезона #Арктика https://port.example/news/7", "category": "news"}
+    spelt_out = dict(bare, forwarded_from=None, reply_to_msg_id=None, edit_date=None, reactions=None, views="",
+                     forwards=None, media=None, media_type=None, has_media=None)
+    path = _write(tmp_path, "dump.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in (bare, spelt_out)))
+    first, second = _read(path)
+    assert first["source"].endswith("dump.jsonl:1") and second["source"].endswith("dump.jsonl:2")
+    assert {**first, "source": None} == {**second, "source": None}
+    assert first["links"] == ["https://port.example/news/7"] and first["hashtags"] == ["#Арктика"]
+    assert first["has_media"] is False and first["views"] is None and first["edited"] is None
