@@ -29,6 +29,7 @@ import functools
 import re
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
@@ -342,9 +343,11 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
         # Each distinct word of the chunk is described once (character n-grams, seed terms); texts x
         # distinct words (columns in hash order, so a text's entries keep one order in any chunk) then
         # sums the descriptions per text.
-        _, word_ids = np.unique(word_hashes, return_inverse=True)
-        word_ids = word_ids.ravel()
-        distinct = np.empty(int(word_ids.max()) + 1 if len(word_ids) else 0, dtype=np.int64)
+        codes, uniques = pd.factorize(word_hashes)  # a hash table: faster than sorting every word
+        rank = np.empty(len(uniques), dtype=np.int64)
+        rank[np.argsort(uniques)] = np.arange(len(uniques))
+        word_ids = rank[codes]
+        distinct = np.empty(len(uniques), dtype=np.int64)
         distinct[word_ids] = np.arange(len(word_ids))  # one occurrence (the last) of each distinct word
         occurrences = _count_matrix(chunk.doc, word_ids, (n_rows, len(distinct)))
         rows, columns = [], []
@@ -409,10 +412,10 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
             data = np.log(block.data.astype(np.float32))
             data += 1.0
             data *= idf[block.indices]
-            squares = np.square(data, dtype=np.float64)
-            sums = np.add.reduceat(np.append(squares, 0.0), block.indptr[:-1]) if block.shape[0] else squares[:0]
-            sums[block.indptr[:-1] == block.indptr[1:]] = 0.0  # reduceat gives empty rows the next entry
-            norms = np.sqrt(sums)
+            norms = np.zeros(block.shape[0])
+            filled = np.flatnonzero(block.indptr[1:] > block.indptr[:-1])
+            if len(filled):  # (reduceat gives an empty row the next row's first entry)
+                norms[filled] = np.sqrt(np.add.reduceat(np.square(data), block.indptr[filled], dtype=np.float64))
             norms[norms == 0] = 1.0
             result.append((sp.csr_matrix((data, block.indices, block.indptr), shape=block.shape),
                            float(weight) / norms))
