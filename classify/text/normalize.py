@@ -37,7 +37,6 @@ _YO, _YE = "ё".encode(), "е".encode()
 _RE2_SPACE = "".join(f"\\x{{{c:x}}}" for c in range(0x3001) if chr(c).isspace())
 _SLICE = 1024
 _RE2_MARKDOWN_LINK = rf"\[([^\]\n]*)\]\(([^){_RE2_SPACE}]*)\)"
-_RE2_SYMBOLS = "".join(char if char.isascii() else f"\\x{{{ord(char):x}}}" for char in _SYMBOLS.pattern)
 
 _LINK = re.compile(r"(?:https?://|www\.|t\.me/)[^\s<>\"'\])]+")
 
@@ -82,25 +81,51 @@ def text_keys(texts: pa.Array) -> np.ndarray:
     """:func:`text_key` of every text of a string array (nulls: 0), a slice of texts at a time.
 
     Same steps as :func:`normalized_bytes`, in pyarrow and numpy; texts with letters beyond
-    ASCII and basic Cyrillic go through :func:`text_key` one by one.
+    ASCII and basic Cyrillic or rarer symbols go through :func:`text_key` one by one.
     """
     # Slices of ~1,000 texts keep the byte-wide numpy temporaries at a few MB.
     return np.concatenate([np.empty(0, dtype=np.uint64)] + [
         _slice_keys(texts.slice(start, _SLICE)) for start in range(0, len(texts), _SLICE)])
 
 
+def _without_symbols(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """``texts`` without the usual symbols (Latin-1 punctuation U+0080-U+00BF, U+2000-U+2BFF,
+    variation selectors, U+FEFF, emoji U+1F000-U+1FAFF), and the indexes of the texts that need
+    the slow path: letters beyond ASCII and basic Cyrillic (U+0400-U+045F) or rarer symbols.
+
+    Looked for before lower-casing: Arrow lower-cases some letters otherwise than Python
+    (İ becomes "i", not "i" + combining dot), which would hide them.
+    """
+    offsets, data = utf8_buffers(texts)
+    # Lead bytes of characters beyond ASCII and basic Cyrillic (lead bytes D0 and D1), usually few.
+    leads = np.flatnonzero((data >= 0xC2) & ((data & 0xFE) != 0xD0))
+    padded = np.concatenate([data, np.zeros(2, dtype=np.uint8)])
+    lead, second, third = data[leads], padded[leads + 1], padded[leads + 2]
+    length = ((lead == 0xC2) * 2
+              + (((lead == 0xE2) & (second <= 0xAF))
+                 | ((lead == 0xEF) & (((second == 0xB8) & (third <= 0x8F)) | ((second == 0xBB) & (third == 0xBF))))) * 3
+              + ((lead == 0xF0) & (second == 0x9F) & (third <= 0xAB)) * 4)
+    is_symbol = length > 0
+    symbols, length = leads[is_symbol], length[is_symbol]
+    other_bytes = np.concatenate([leads[~is_symbol],
+                                  np.flatnonzero((data[:-1] == 0xD1) & (data[1:] >= 0xA0))])  # U+0460-U+047F
+    others = np.unique(np.searchsorted(offsets, other_bytes, side="right") - 1)
+    if not len(symbols):
+        return texts, others
+    # Every byte of every symbol: its start repeated over its length, plus 0, 1, ... within it.
+    ends = np.cumsum(length)
+    removed = np.repeat(symbols, length) + (np.arange(ends[-1]) - np.repeat(ends - length, length))
+    keep = np.ones(len(data), dtype=bool)
+    keep[removed] = False
+    offsets = offsets - np.searchsorted(removed, offsets)
+    return pa.LargeStringArray.from_buffers(len(texts), pa.py_buffer(offsets), pa.py_buffer(data[keep])), others
+
+
 def _slice_keys(texts: pa.Array) -> np.ndarray:
     source = texts
     texts = pc.fill_null(texts.cast(pa.large_string()), "")
     texts = pc.replace_substring_regex(texts, _RE2_MARKDOWN_LINK, r"\1")
-    folded = pc.replace_substring_regex(texts, _RE2_SYMBOLS, "")
-    # Letters beyond ASCII and basic Cyrillic (U+0400-U+045F: lead bytes D0, D1 80-9F) need the slow path.
-    # They are looked for before lower-casing: Arrow lower-cases some of them otherwise than Python
-    # (İ becomes "i", not "i" + combining dot), which would hide them.
-    offsets, data = utf8_buffers(folded)
-    other_bytes = np.flatnonzero((data >= 0xC0) & (data != 0xD0) & (data != 0xD1))
-    other_bytes = np.concatenate([other_bytes, np.flatnonzero((data[:-1] == 0xD1) & (data[1:] >= 0xA0))])
-    others = np.unique(np.searchsorted(offsets, other_bytes, side="right") - 1)
+    folded, others = _without_symbols(texts)
     lowered = pc.utf8_lower(folded)
     offsets, data = utf8_buffers(lowered)
     data = data.copy()
