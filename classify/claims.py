@@ -50,7 +50,9 @@ def sentence_table(texts: Sequence[str], langs: Sequence[str | None]) -> tuple[p
             positions.append(position)
             counts.append(len(found))
         sentences.extend(found)
-    frame = pd.DataFrame({"text": clean, "lang": languages, "post": np.asarray(posts, dtype=np.int64),
+    # object columns: the classifier reads them back as Python strings, which Arrow-backed columns would convert twice
+    frame = pd.DataFrame({"text": pd.Series(clean, dtype=object), "lang": pd.Series(languages, dtype=object),
+                          "post": np.asarray(posts, dtype=np.int64),
                           "position": np.asarray(positions, dtype=np.int64),
                           "count": np.asarray(counts, dtype=np.int64)})
     return frame, sentences
@@ -70,13 +72,14 @@ def find_claims(classifier, texts: Sequence[str], langs: Sequence[str | None],
     if theme_predictor is not None and len(rows):
         sentence_texts, sentence_langs = frame["text"].tolist(), frame["lang"].tolist()
         themes = theme_predictor([sentence_texts[r] for r in rows], [sentence_langs[r] for r in rows])
-    posts = frame["post"].to_numpy()
-    for row, column, sentence_themes in zip(rows, columns, themes):
+    labels = list(classifier.labels_)
+    claim_scores = scores[rows, columns].tolist()
+    for row, column, post, score, sentence_themes in zip(rows.tolist(), columns.tolist(),
+                                                         frame["post"].to_numpy()[rows].tolist(), claim_scores, themes):
         sentence = sentences[row]
-        claims[posts[row]].append({
+        claims[post].append({
             "start": sentence.start, "end": sentence.end, "text": sentence.text,
-            "label": classifier.labels_[column], "score": round(float(scores[row, column]), 4),
-            "themes": list(sentence_themes),
+            "label": labels[column], "score": round(score, 4), "themes": list(sentence_themes),
         })
     return claims
 

@@ -88,7 +88,19 @@ def check_sentence_frame(X) -> pd.DataFrame:
 
 def _post_codes(frame: pd.DataFrame) -> np.ndarray:
     """Integer code per row for its post, in order of first appearance."""
-    return pd.factorize(frame["post"].astype(str), sort=False)[0]
+    posts = frame["post"]
+    if not pd.api.types.is_integer_dtype(posts.dtype):
+        posts = posts.astype(str)
+    return pd.factorize(posts, sort=False)[0]
+
+
+def _strings(frame: pd.DataFrame, column: str) -> list[str]:
+    """A column as Python strings (like ``astype(str)``, without a round trip through an Arrow string array)."""
+    return [value if isinstance(value, str) else str(value) for value in frame[column].tolist()]
+
+
+def _languages(frame: pd.DataFrame) -> np.ndarray:
+    return np.array(_strings(frame, "lang"), dtype=object)
 
 
 def _neighbour_matrices(frame: pd.DataFrame) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
@@ -133,10 +145,10 @@ def _rich_cue_features(texts: list[str]) -> np.ndarray:
 
 
 def _cue_features(frame: pd.DataFrame) -> np.ndarray:
-    texts = frame["text"].astype(str).tolist()
+    texts = _strings(frame, "text")
     position = frame["position"].to_numpy(dtype=float)
     count = np.maximum(frame["count"].to_numpy(dtype=float), 1.0)
-    lang = frame["lang"].astype(str).to_numpy()
+    lang = _languages(frame)
     length = np.array([len(t) for t in texts], dtype=float)
     columns = [
         position == 0,
@@ -249,7 +261,7 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
     # ----------------------------------------------------------------- features
     def _blocks(self, frame: pd.DataFrame, cues: np.ndarray):
         """Sentence text features, their word block, and the dense cue (and embedding) columns."""
-        texts = frame["text"].astype(str).tolist()
+        texts = _strings(frame, "text")
         text = self.text_features_.transform(texts)
         extra = cues
         # getattr: bundles saved before these options existed load without the attributes
@@ -338,14 +350,14 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
         self.text_features_ = HashedTextFeatures(n_features=int(self.n_features),
                                                  word_ngrams=tuple(self.word_ngrams),
                                                  char_ngrams=tuple(self.char_ngrams) if self.char_ngrams else None,
-                                                 ).fit(frame["text"].astype(str).tolist())
+                                                 ).fit(_strings(frame, "text"))
         operators = _neighbour_matrices(frame)
         cues = _cue_features(frame)
         features = self._features(frame, operators, cues)
         groups = _post_codes(frame)
         boilerplate = self._boilerplate_rows(frame)
         folds = list(GroupKFold(n_splits=self.cv_folds).split(features, groups=groups))
-        languages = frame["lang"].astype(str).to_numpy()
+        languages = _languages(frame)
         self.stage1_, self.stage2_, self.thresholds_, self.cv_scores_ = {}, {}, {}, {}
         self.post_stage1_ = {}
         in_posts = frame["count"].to_numpy() > 1
@@ -393,7 +405,7 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
         cues = _cue_features(frame)
         blocks = self._blocks(frame, cues)
         codes = _post_codes(frame)
-        languages = frame["lang"].astype(str).to_numpy()
+        languages = _languages(frame)
         columns = []
         for label in self.labels_:
             models = self.stage1_[label]
@@ -415,12 +427,12 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
         """Rows that are calls to action or channel furniture (none unless ``drop_boilerplate``)."""
         if not getattr(self, "drop_boilerplate", False):
             return np.zeros(len(frame), dtype=bool)
-        return np.fromiter((is_boilerplate(text) for text in frame["text"].astype(str)), dtype=bool, count=len(frame))
+        return np.fromiter((is_boilerplate(text) for text in _strings(frame, "text")), dtype=bool, count=len(frame))
 
     def threshold_matrix(self, X) -> np.ndarray:
         """The decision threshold for each sentence (by its language) and label."""
         check_is_fitted(self, "thresholds_")
-        languages = check_sentence_frame(X)["lang"].astype(str).to_numpy()
+        languages = _languages(check_sentence_frame(X))
         return np.column_stack([
             np.array([self.thresholds_[label].get(lang, self.thresholds_[label]["*"]) for lang in languages],
                      dtype=float).reshape(len(languages))
