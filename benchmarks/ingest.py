@@ -273,8 +273,15 @@ def main(argv=None) -> int:
         reader_only = run_case("reader-only", DUMP, repeat=repeat)
         print(_row("Telethon reader only (no lang, no duplicates)", reader_only))
         print(_row("lang: every text through fastText", run_case("lang-model-only", DUMP)))
-        print(_row("lang: with the ru/en shortcut", run_case("lang", DUMP, repeat=repeat)))
-        print(_row("duplicate keys (normalise + hash) only", run_case("keys", DUMP, repeat=repeat)))
+        lang = run_case("lang", DUMP, repeat=repeat)
+        print(_row("lang: with the ru/en shortcut", lang))
+        keys = run_case("keys", DUMP, repeat=repeat)
+        print(_row("duplicate keys (normalise + hash) only", keys))
+        stages_cpu = sum(stage["cpu"] for stage in (reader_only, lang, keys))
+        print(f"  {'reader + lang + keys: CPU time summed':<44} {reader_only['posts']:>9,} posts  "
+              f"{'':>15}  {reader_only['posts'] / stages_cpu:>9,.0f}/s cpu  "
+              f"({stages_cpu / reader_only['posts'] * 1e6:.1f} us/post before the table is built; "
+              f"the target allows {1e6 / TARGET_POSTS_PER_S:.0f})")
         print("    ingest:")
         labels = {"read_posts": "read_posts -> DataFrame (1 process)",
                   "read_posts-2": "read_posts(jobs=2) -> DataFrame (3 processes)",

@@ -111,3 +111,18 @@ def test_worker_processes_give_the_same_table(dump):
 def test_jobs_must_be_positive(dump):
     with pytest.raises(ValueError, match="jobs"):
         read_posts(dump, jobs=0)
+
+
+def test_worker_processes_pass_on_input_errors_and_stop_with_the_stream(dump, tmp_path):
+    from classify.errors import InputError
+    from classify.ingest import iter_posts
+
+    broken = tmp_path / "broken.jsonl"
+    lines = dump.read_text(encoding="utf-8").split("\n")[:-1]  # (splitlines would split at U+2028 too)
+    broken.write_text("\n".join(lines[:30] + ['{"channel": "x", "message_id": 1, "text": "об'] + lines[30:]) + "\n",
+                      encoding="utf-8")
+    with pytest.raises(InputError, match="line 31"):
+        list(post_chunks(broken, chunk_size=4, jobs=2))
+    stream = iter_posts(dump, jobs=2)
+    assert next(stream)["id"] == "Северный вестник/100"
+    stream.close()  # leaves the worker pool behind without waiting for the rest
