@@ -194,6 +194,7 @@ def _worker_pool(jobs: int) -> Iterator[futures.ProcessPoolExecutor]:
         load_language_model()
     with futures.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(start),
                                      initializer=load_language_model) as pool:
+        pool.submit(int).result()  # start the workers now, before this process reads (and starts threads)
         try:
             yield pool
         finally:
