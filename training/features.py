@@ -315,15 +315,20 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
         Groups of seed terms (one group per theme); each group becomes one column.
     block_weights : (float, float, float)
         Weights of the word, character and seed-term blocks.
+    min_df : int
+        Word and character buckets found in fewer fitting texts get weight 0, like a vocabulary's
+        ``min_df``: n-grams never or once seen in fitting (mostly names and typos) then neither
+        count for a text nor dilute its norm. 1 keeps every bucket.
     """
 
     def __init__(self, *, n_features: int = 2 ** 18, word_ngrams=(1, 2), char_ngrams=(3, 5),
-                 seed_terms=None, block_weights=(1.0, 1.0, 1.0)):
+                 seed_terms=None, block_weights=(1.0, 1.0, 1.0), min_df: int = 1):
         self.n_features = n_features
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.seed_terms = seed_terms
         self.block_weights = block_weights
+        self.min_df = min_df
 
     # ------------------------------------------------------------------ counting
     def _counts(self, texts) -> list[sp.csr_matrix]:
@@ -394,6 +399,8 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
         document_frequency = np.concatenate([np.bincount(block.indices, minlength=block.shape[1])
                                              for block in blocks])
         self.idf_ = (np.log((1 + len(texts)) / (1 + document_frequency)) + 1.0).astype(np.float32)
+        hashed = 2 * int(self.n_features)  # the seed-term columns are kept whatever their frequency
+        self.idf_[:hashed][document_frequency[:hashed] < int(self.min_df)] = 0.0
         self.n_features_out_ = sum(block.shape[1] for block in blocks)
         return self
 

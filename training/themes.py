@@ -67,6 +67,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         Inverse regularisation of each theme's logistic regression.
     n_features, word_ngrams, char_ngrams, block_weights
         Passed to :class:`training.features.HashedTextFeatures`.
+    min_df : int
+        Word and character buckets seen in fewer training texts are ignored (see
+        :class:`training.features.HashedTextFeatures`).
     class_weight : "balanced" or None
         Class weights of each theme's logistic regression.
     length_split : int
@@ -80,7 +83,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, *, themes=None, seed_terms=None, C: float = 4.0, n_features: int = 2 ** 18,
                  word_ngrams=(1, 2), char_ngrams=(3, 5), block_weights=(1.0, 1.0, 1.0),
-                 class_weight="balanced", length_split: int = 0, cv_folds: int = 3, random_state: int = 0):
+                 class_weight="balanced", length_split: int = 0, cv_folds: int = 3, random_state: int = 0,
+                 min_df: int = 1):
         self.themes = themes
         self.seed_terms = seed_terms
         self.C = C
@@ -92,6 +96,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.length_split = length_split
         self.cv_folds = cv_folds
         self.random_state = random_state
+        self.min_df = min_df
 
     # ------------------------------------------------------------------ fitting
     def _indicator(self, y) -> np.ndarray:
@@ -146,7 +151,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         seeds = None if self.seed_terms is None else [list(group) for group in self.seed_terms]
         self.features_ = HashedTextFeatures(n_features=self.n_features, word_ngrams=tuple(self.word_ngrams),
                                             char_ngrams=None if self.char_ngrams is None else tuple(self.char_ngrams),
-                                            seed_terms=seeds, block_weights=tuple(self.block_weights))
+                                            seed_terms=seeds, block_weights=tuple(self.block_weights),
+                                            min_df=int(self.min_df))
         self.features_.fit(X + list(idf_texts or []))
         Z = self.features_.transform(X)
         out_of_fold = np.zeros(Y.shape)

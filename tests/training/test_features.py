@@ -86,3 +86,14 @@ def test_features_are_deterministic_across_fits_and_empty_input_works():
     second = HashedTextFeatures(n_features=2 ** 10).fit(list(TEXTS)).transform(TEXTS)
     assert (first != second).nnz == 0
     assert HashedTextFeatures(n_features=2 ** 10).fit(TEXTS).transform([]).shape == (0, 2 * 2 ** 10)
+
+
+def test_min_df_ignores_buckets_seen_in_too_few_fitting_texts():
+    fitting = ["флот вышел в море", "флот вернулся", "море штормит"]
+    features = HashedTextFeatures(n_features=2 ** 12, char_ngrams=None, min_df=2,
+                                  seed_terms=[["ледокол"]]).fit(fitting)
+    words, _, seeds = features.transform_blocks(["флот вышел", "ледокол ледокол"])
+    kept = {int(i) for i, v in zip(words[0].indices, words[0].data) if v > 0}
+    both = HashedTextFeatures(n_features=2 ** 12, char_ngrams=None)._counts(["флот"])[0].indices
+    assert kept == {int(both[0])}  # "флот" (2 texts) stays; "вышел" and "флот вышел" (1 text) go
+    assert seeds[1].sum() > 0  # seed-term columns are kept whatever their frequency
