@@ -260,6 +260,7 @@ def claims_card_section(metadata: dict) -> str:
         "post, with a context-stacking calibration stage; torch-free). Labels: "
         + ", ".join(f"`{label}`" for label in metadata.get("labels", [])) + ".",
         "",
+        *_option_lines(metadata.get("config", {}).get("model", {})),
         "Training data: " + "; ".join(f"{Path(d['path']).name} ({d['sentences']} sentences, weight {d['weight']})"
                                       for d in metadata.get("training_data", [])) + ".",
         "",
@@ -277,6 +278,19 @@ def claims_card_section(metadata: dict) -> str:
     lines += ["", "(sentence level, cross-validated with folds by post: every sentence scored by a model "
                   "that did not see its post)"]
     return "\n".join(lines)
+
+
+def _option_lines(params: dict) -> list[str]:
+    """Card lines for the model options that change what the classifier reads or how it decides."""
+    notes = []
+    if params.get("post_model"):
+        notes.append("a second stage-1 model trained on multi-sentence texts (posts, articles) only, stacked in stage 2")
+    if params.get("rich_cues"):
+        notes.append("language-independent cues (numbers, quantities, dates, reporting verbs, pronouns, opinion words)")
+    if params.get("drop_boilerplate"):
+        notes.append("calls to action and channel furniture (subscribe, send us news, read more, a bare @channel, "
+                     "ad markers) train as negatives and never count as claims")
+    return ["Options: " + "; ".join(notes) + ".", ""] if notes else []
 
 
 def save_claims_component(directory, model: ClaimSentenceClassifier, metadata: dict):

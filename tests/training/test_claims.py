@@ -244,3 +244,10 @@ def test_boilerplate_sentences_score_zero_even_when_gold_spans_cover_them():
     assert (model.predict_scores(frame)[footers] == 0).all()
     assert (model.cv_scores_["checkworthy"][footers] == 0).all()
     assert not any(model.predict(frame[footers]))
+
+
+def test_model_card_names_the_options_in_use():
+    base = {"labels": ["checkworthy"], "training_data": []}
+    assert "Options:" not in claims_card_section({**base, "config": {"model": {"C": 2.0}}})
+    card = claims_card_section({**base, "config": {"model": {"drop_boilerplate": True}}})
+    assert "Options:" in card and "calls to action" in card
