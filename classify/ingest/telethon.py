@@ -135,14 +135,14 @@ def _datetime(record: dict, *names):
         if value is None or value == "":
             continue
         try:
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                return datetime.fromtimestamp(value, _UTC)
-            if isinstance(value, str):
+            if isinstance(value, str):  # the usual case first
                 value = value.strip()
                 if value.endswith("Z"):
                     value = value[:-1] + "+00:00"
                 parsed = datetime.fromisoformat(value)
                 return parsed if parsed.tzinfo else parsed.replace(tzinfo=_UTC)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return datetime.fromtimestamp(value, _UTC)
         except (ValueError, OverflowError, OSError):
             pass
         raise _BadRecord(f"{name} is not a date: {value!r:.40}")
