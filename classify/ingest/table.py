@@ -19,6 +19,7 @@ time too, so it pays only with idle cores (``benchmarks/ingest.py`` measures bot
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import multiprocessing
 import sys
@@ -114,6 +115,21 @@ def _chunk_keys(texts: list[str]) -> np.ndarray:
         return text_keys(pa.array(texts, type=pa.large_string()))
     except (pa.ArrowTypeError, pa.ArrowInvalid):  # lone surrogates: not valid Unicode for Arrow
         return np.array([text_key(text) for text in texts], dtype=np.uint64)
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a batch is read, completed or turned into a frame: that
+    makes many small dicts, lists and strings (no reference cycles), each allocation counting
+    towards collections that find nothing (5-8% of the ingest time on the shared dump).
+    Collections resume afterwards; the caller's code between batches is never affected."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _languages_and_keys(texts: list[str]) -> tuple[list[str], np.ndarray]:
@@ -213,13 +229,19 @@ def _post_batches(paths, *, format, skip_bad, stats, chat_types, channel, batch_
         for path, name in expand_inputs(paths, format):
             options = read_options(name, {"chat_types": chat_types, "channel": channel})
             posts = reader(name).read(path, stats=stats, skip_bad=skip_bad, **options)
-            while batch := list(islice(posts, batch_size)):
+            while True:
+                with _cyclic_gc_paused():
+                    batch = list(islice(posts, batch_size))
+                if not batch:
+                    break
                 yield batch
 
     if jobs == 1:
         for batch in read_batches():
-            refs, texts = completer.prepare(batch)
-            yield completer.finish(batch, refs, *_languages_and_keys(texts))
+            with _cyclic_gc_paused():
+                refs, texts = completer.prepare(batch)
+                batch = completer.finish(batch, refs, *_languages_and_keys(texts))
+            yield batch
         return
     # This process reads and builds while the workers identify languages and hash texts; at most
     # two batches per worker are in flight, so memory stays bounded.
@@ -313,7 +335,9 @@ def post_chunks(paths, *, chunk_size: int = DEFAULT_CHUNK_SIZE, format: str | No
         raise ValueError("chunk_size must be at least 1")
     for batch in _post_batches(paths, format=format, skip_bad=skip_bad, stats=stats, chat_types=chat_types,
                                channel=channel, batch_size=chunk_size, jobs=jobs):
-        yield posts_frame(batch)
+        with _cyclic_gc_paused():
+            frame = posts_frame(batch)
+        yield frame
 
 
 def read_posts(paths, *, format: str | None = None, skip_bad: bool = False, stats: IngestStats | None = None,
