@@ -11,7 +11,11 @@ from classify.errors import InputError  # noqa: E402
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+    import dask
+
+    from classify.distributed import WORKER_CONFIG
+
+    with dask.config.set(WORKER_CONFIG), distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as local:
         yield local
 
