@@ -134,7 +134,8 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 def _languages_and_keys(texts: list[str]) -> tuple[list[str], np.ndarray]:
     """What is computed from the texts alone (in a worker process when ``jobs`` > 1)."""
-    return detect_languages(texts), _chunk_keys(texts)
+    with _cyclic_gc_paused():
+        return detect_languages(texts), _chunk_keys(texts)
 
 
 class _Completer:
