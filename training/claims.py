@@ -62,20 +62,25 @@ BOILERPLATE = re.compile(
 _BOILERPLATE_KEYS = ("подпис", "прислать", "предложить", "читать", "смотреть", "подробн", "источник", "фото", "видео",
                      "читайте", "наш", "у нас есть", "ставьте", "реклам", "erid", "@", "subscribe", "sign up",
                      "follow us", "read ", "click here", "forwarded from", "channel", "link in")
-# Language-independent cues shared by Russian posts and English debates/articles (rich_cues=True).
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-_QUANTITY = re.compile(r"%|процент|percent|[$€£₽]|\bруб|\bдолл|dollar|\bевро\b|euro|\bмлн|\bмлрд|\bтыс|million|billion"
-                       r"|thousand|\bкм\b|тонн|\btons?\b", re.IGNORECASE)
-_YEAR_OR_DATE = re.compile(r"\b(?:19|20)\d\d\b|январ|феврал|март|апрел|\bма[яй]\b|июн|июл|август|сентябр|октябр|ноябр"
-                           r"|декабр|понедельник|вторник|сред[уа]|четверг|пятниц|суббот|воскресень|вчера|сегодня"
-                           r"|\b(?:january|february|march|april|may|june|july|august|september|october|november|december"
-                           r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today)\b", re.IGNORECASE)
-_REPORTING = re.compile(r"заяв|сообщ|сказал|отметил|подчеркнул|передает|пишет|по данным|по словам|со ссылкой|согласно"
-                        r"|\b(?:according to|said|says|told|reported|announced|stated|claimed|confirmed)\b", re.IGNORECASE)
-_PERSONAL = re.compile(r"\b(?:я|мы|вы|ты|нас|вас|мне|нам|i|we|you|me|us|my|your)\b", re.IGNORECASE)
-_OPINION = re.compile(r"\b(?:думаю|считаю|должн\w*|нужно|надо|следует|хотим|хочу|think|believe|should|must|need|hope"
-                      r"|feel|want|going to|will)\b", re.IGNORECASE)
-_CAPITALISED = re.compile(r"(?<=[\w,;:»\)] )[A-ZА-ЯЁ]")
+# Language-independent cues shared by Russian posts and English debates/articles (rich_cues=True), as RE2
+# patterns run over a whole column at once (pyarrow.compute): a Python regex scan per sentence and cue would
+# cost more than the rest of the scoring. RE2's \b knows only ASCII words, so word edges are spelt out.
+_START, _END = r"(?:^|[^\p{L}\p{N}])", r"(?:$|[^\p{L}\p{N}])"
+_RICH_CUES = (  # (pattern, count matches?) ; all case-insensitive
+    (r"\d+(?:[.,]\d+)?", True),  # numbers
+    (r"%|процент|percent|[$€£₽]|dollar|euro|million|billion|thousand|тонн" + _START
+     + r"(?:руб|долл|евро|млн|млрд|тыс|км|tons?)", False),  # quantities
+    (_START + r"(?:19|20)\d\d" + _END + r"|январ|феврал|март|апрел|июн|июл|август|сентябр|октябр|ноябр|декабр"
+     r"|понедельник|вторник|четверг|пятниц|суббот|воскресень|вчера|сегодня" + _START
+     + r"(?:ма[яй]|сред[уа]|january|february|march|april|may|june|july|august|september|october|november|december"
+     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today)" + _END, False),  # dates
+    (r"заяв|сообщ|сказал|отметил|подчеркнул|передает|пишет|по данным|по словам|со ссылкой|согласно" + _START
+     + r"(?:according to|said|says|told|reported|announced|stated|claimed|confirmed)" + _END, False),  # reporting
+    (_START + r"(?:я|мы|вы|ты|нас|вас|мне|нам|i|we|you|me|us|my|your)" + _END, False),  # persons
+    (_START + r"(?:думаю|считаю|должн\p{L}*|нужно|надо|следует|хотим|хочу|think|believe|should|must|need|hope|feel"
+     r"|want|going to|will)" + _END, False),  # opinion, obligation, future
+)
+_CAPITALISED = r"[\p{L}\p{N},;:»)] \p{Lu}"  # a capital after a word: names, places, organisations
 _TERMINAL = (".", "!", "?", "…", "\"", "»", "”", ")")
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 MIN_POSITIVES_FOR_THRESHOLD = 20
@@ -134,20 +139,22 @@ def is_boilerplate(text: str) -> bool:
 
 def _rich_cue_features(texts: list[str]) -> np.ndarray:
     """Numbers, quantities, dates, reporting verbs, persons, opinion words, named-entity capitals, headline form."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = pa.array(texts, type=pa.large_string())
+    words = np.maximum(pc.count_substring_regex(column, r"[^\s]+").to_numpy(zero_copy_only=False), 1)
     columns = []
-    for text in texts:
-        words = max(len(text.split()), 1)
-        columns.append((
-            min(len(_NUMBER.findall(text)), 5) / 5,
-            _QUANTITY.search(text) is not None,
-            _YEAR_OR_DATE.search(text) is not None,
-            _REPORTING.search(text) is not None,
-            _PERSONAL.search(text) is not None,
-            _OPINION.search(text) is not None,
-            min(len(_CAPITALISED.findall(text)) / words, 0.5) * 2,
-            not text.endswith(_TERMINAL),
-        ))
-    return np.asarray(columns, dtype=float).reshape(len(texts), 8)
+    for pattern, count in _RICH_CUES:
+        if count:
+            values = pc.count_substring_regex(column, pattern, ignore_case=True).to_numpy(zero_copy_only=False)
+            columns.append(np.minimum(values, 5) / 5)
+        else:
+            columns.append(pc.match_substring_regex(column, pattern, ignore_case=True).to_numpy(zero_copy_only=False))
+    capitals = pc.count_substring_regex(column, _CAPITALISED).to_numpy(zero_copy_only=False)
+    columns.append(np.minimum(capitals / words, 0.5) * 2)
+    columns.append([not text.endswith(_TERMINAL) for text in texts])
+    return np.column_stack([np.asarray(c, dtype=float) for c in columns]).reshape(len(texts), len(_RICH_CUES) + 2)
 
 
 def _cue_features(frame: pd.DataFrame) -> np.ndarray:
