@@ -38,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 from classify.claims import find_claims  # noqa: E402
 from labels.records import read_labeled  # noqa: E402
-from training.claims import ClaimSentenceClassifier  # noqa: E402
+from classify.text.sentences import mask_markup  # noqa: E402
+from training.claims import ClaimSentenceClassifier, is_boilerplate  # noqa: E402
 from training.evaluate_claims import claim_metrics  # noqa: E402
 from training.train_claims import load_claims_config, sentence_examples  # noqa: E402
 
@@ -122,11 +123,14 @@ def extraction_speed(model, data: Path, n_posts: int):
                 break
     find_claims(model, posts[:200], ["ru"] * 200)  # warm caches
     started, cpu = time.perf_counter(), time.process_time()
-    find_claims(model, posts, ["ru"] * len(posts))
-    return len(posts) / (time.perf_counter() - started), len(posts) / (time.process_time() - cpu), len(posts)
+    claims = [claim for found in find_claims(model, posts, ["ru"] * len(posts)) for claim in found]
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    boilerplate = sum(is_boilerplate(" ".join(mask_markup(claim["text"]).split())) for claim in claims)
+    return len(posts) / wall, len(posts) / cpu, len(posts), len(claims), boilerplate
 
 
-def full_tagging_speed(bundle: Path, data: Path, n_posts: int):
+def full_tagging_speed(bundle: Path, data: Path, n_posts: int, claims_model=None):
+    """Posts/s of ``classify.tag.tag_frame`` with the bundle's themes and its claims component (or ``claims_model``)."""
     try:
         from classify.model import load_model
         from classify.tag import tag_frame
@@ -135,6 +139,8 @@ def full_tagging_speed(bundle: Path, data: Path, n_posts: int):
     if not (bundle / "metadata.json").is_file():
         return f"n/a (no bundle at {bundle})"
     model = load_model(bundle)
+    if claims_model is not None:
+        model.components["claims"] = claims_model
     if not getattr(model, "has_claims", False):
         return f"n/a ({bundle} has no claims component)"
     rows = []
@@ -233,10 +239,13 @@ def main(argv=None):
                   f"{result['sentences_per_s']:>8,.0f} {result['sentences_per_cpu_s']:>10,.0f}")
     print()
     for name, model in models.items():
-        wall, cpu, count = extraction_speed(model, args.data, args.posts)
+        wall, cpu, count, claims, boilerplate = extraction_speed(model, args.data, args.posts)
         print(f"claim extraction, {name}: {wall:,.0f} posts/s wall, {cpu:,.0f} posts per CPU-second "
-              f"(segmentation + scoring, {count} Russian posts, 1 process)")
+              f"(segmentation + scoring, {count} Russian posts, 1 process); {claims:,} claims, of which "
+              f"{boilerplate} calls to action or channel furniture (training.claims.is_boilerplate)")
     print(f"full tagging (themes + claims) with {args.bundle}: {full_tagging_speed(args.bundle, args.data, args.posts)}")
+    print(f"full tagging with the themes of {args.bundle} and the claims model trained above: "
+          f"{full_tagging_speed(args.bundle, args.data, args.posts, claims_model=models['claims model'])}")
 
 
 if __name__ == "__main__":
