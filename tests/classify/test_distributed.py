@@ -1,3 +1,5 @@
+import pickle
+
 import pandas as pd
 import pytest
 
@@ -58,6 +60,34 @@ def test_the_dask_engine_writes_the_bytes_of_a_local_run(cluster, tagging_bundle
                         engine="dask", scheduler=cluster.scheduler_address)
     assert on_dask.output.read_bytes() == local.output.read_bytes()
     assert on_dask.rows_written == 1200
+
+
+class _TaskSpecSizes(distributed.diagnostics.plugin.SchedulerPlugin):
+    """Records the pickled size of every task the scheduler hands to a worker."""
+
+    def __init__(self, scheduler):
+        self.scheduler = scheduler
+        self.sizes: dict = {}
+
+    def transition(self, key, start, finish, *args, **kwargs):
+        if finish == "processing":
+            self.sizes[key] = len(pickle.dumps(self.scheduler.tasks[key].run_spec))
+
+
+def test_the_dask_engine_sends_the_posts_to_the_workers_not_through_the_scheduler(cluster, tagging_bundle,
+                                                                                  small_archive, tmp_path):
+    from classify.ingest import post_chunks
+
+    chunks = [len(pickle.dumps(chunk)) for chunk in post_chunks([small_archive], chunk_size=100)]
+    recorder = _TaskSpecSizes(cluster.scheduler)
+    cluster.scheduler.add_plugin(recorder, name="task-spec-sizes")
+    try:
+        tag_batch([small_archive], tmp_path / "dask.jsonl", model_path=tagging_bundle, chunk_size=100,
+                  engine="dask", scheduler=cluster.scheduler_address)
+    finally:
+        cluster.scheduler.remove_plugin(name="task-spec-sizes")
+    assert len(recorder.sizes) == len(chunks), "one task per chunk"
+    assert max(recorder.sizes.values()) < min(chunks) / 10, "a task names its chunk; the chunk itself is not in it"
 
 
 def test_ship_model_gives_each_worker_its_own_copy_of_the_bundle(cluster, tagging_bundle):
