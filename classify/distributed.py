@@ -135,16 +135,39 @@ class _DirectExecutor(futures.Executor):
     from the workers too (``direct_to_workers``).
     """
 
-    def __init__(self, client):
+    def __init__(self, client, scheduler: str):
         self.client = client
+        self.scheduler = scheduler
         self.executor = client.get_executor(pure=False)
 
     def submit(self, fn, /, *args, **kwargs):
         import pandas as pd
 
-        args = [self.client.scatter(arg, direct=True, hash=False) if isinstance(arg, pd.DataFrame) else arg
-                for arg in args]
-        return self.executor.submit(fn, *args, **kwargs)
+        try:
+            args = [self.client.scatter(arg, direct=True, hash=False) if isinstance(arg, pd.DataFrame) else arg
+                    for arg in args]
+        except OSError as error:  # the worker chosen for the chunk went away
+            raise self._lost_worker(error) from None
+        return self._explain_lost_chunks(self.executor.submit(fn, *args, **kwargs))
+
+    def _lost_worker(self, detail) -> InputError:
+        return InputError(self.scheduler, f"a Dask worker left with chunks it was holding ({detail}); "
+                                          "run again with --resume to tag only the unfinished chunks")
+
+    def _explain_lost_chunks(self, task: futures.Future) -> futures.Future:
+        """A chunk lost with its worker cancels the task: say so, and how to go on, instead of CancelledError."""
+        outcome: futures.Future = futures.Future()
+
+        def settle(done: futures.Future) -> None:
+            if done.cancelled():
+                outcome.set_exception(self._lost_worker("its task was cancelled"))
+            elif done.exception() is not None:
+                outcome.set_exception(done.exception())
+            else:
+                outcome.set_result(done.result())
+
+        task.add_done_callback(settle)
+        return outcome
 
 
 @contextlib.contextmanager
@@ -162,5 +185,5 @@ def dask_engine(scheduler: str, model_path: str) -> Iterator:
         threads = sum(client.nthreads().values())
         if not threads:
             raise InputError(scheduler, "the Dask scheduler has no workers")
-        yield Engine(_DirectExecutor(client), threads)
+        yield Engine(_DirectExecutor(client, scheduler), threads)
 

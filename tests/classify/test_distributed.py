@@ -1,3 +1,4 @@
+import concurrent.futures
 import pickle
 
 import pandas as pd
@@ -103,3 +104,15 @@ def test_an_unreachable_scheduler_is_a_clear_error(tagging_bundle, small_archive
     with pytest.raises(InputError, match="cannot reach the Dask scheduler"):
         tag_batch([small_archive], tmp_path / "x.jsonl", model_path=tagging_bundle, engine="dask",
                   scheduler="tcp://127.0.0.1:9")
+
+
+def test_a_chunk_lost_with_its_worker_is_a_clear_error_that_points_to_resume(cluster):
+    from classify.distributed import _DirectExecutor
+
+    with distributed.Client(cluster) as client:
+        executor = _DirectExecutor(client, cluster.scheduler_address)
+        task = concurrent.futures.Future()
+        outcome = executor._explain_lost_chunks(task)
+        task.cancel()
+    error = outcome.exception(timeout=5)
+    assert isinstance(error, InputError) and "--resume" in str(error)
