@@ -15,7 +15,8 @@ regression; fastText supervised (``loss="ova"``) when a training-capable
 
 Throughput: ``--posts`` distinct posts of 350 characters cut from the unlabeled Russian
 corpus, tagged by each model (themes only; ours through ``classify.tag.tag_frame``,
-in one process and in ``--jobs`` processes), in posts per second.
+in one process and in ``--jobs`` processes), in posts per wall-clock second and per
+CPU second (the fairer figure when other jobs share the machine).
 """
 from __future__ import annotations
 
@@ -166,30 +167,36 @@ def _init_worker(path: str) -> None:
     _worker_model = load_model(path)
 
 
-def _tag_chunk(chunk: pd.DataFrame) -> int:
+def _tag_chunk(chunk: pd.DataFrame) -> tuple[int, float]:
     from classify.tag import tag_frame
 
-    return len(tag_frame(_worker_model, chunk, include_text=False))
+    started = time.process_time()
+    return len(tag_frame(_worker_model, chunk, include_text=False)), time.process_time() - started
 
 
-def rate(function, warmup: pd.DataFrame, posts: pd.DataFrame, chunk: int = 5000) -> float:
-    """Posts per second over ``posts`` in chunks, after one pass over the (different) warm-up posts."""
+def rate(function, warmup: pd.DataFrame, posts: pd.DataFrame, chunk: int = 5000) -> tuple[float, float]:
+    """(posts per wall-clock second, posts per CPU second) over ``posts`` in chunks, after one pass
+    over the (different) warm-up posts. CPU time is what other jobs on a busy machine distort least."""
     function(warmup)
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     for start in range(0, len(posts), chunk):
         function(posts.iloc[start:start + chunk])
-    return len(posts) / (time.perf_counter() - started)
+    return len(posts) / (time.perf_counter() - started), len(posts) / (time.process_time() - started_cpu)
 
 
-def parallel_rate(bundle: str, warmup: pd.DataFrame, posts: pd.DataFrame, jobs: int, chunk: int = 2500) -> float:
-    """Posts per second with ``jobs`` worker processes (model loaded and warmed up once per worker)."""
+def parallel_rate(bundle: str, warmup: pd.DataFrame, posts: pd.DataFrame, jobs: int,
+                  chunk: int = 2500) -> tuple[float, float]:
+    """(posts per wall-clock second, posts per CPU second of the workers, summed) with ``jobs`` worker
+    processes (model loaded and warmed up once per worker)."""
     chunks = [posts.iloc[i:i + chunk] for i in range(0, len(posts), chunk)]
     context = multiprocessing.get_context("spawn")
     with context.Pool(jobs, initializer=_init_worker, initargs=(bundle,)) as pool:
         pool.map(_tag_chunk, [warmup] * jobs, chunksize=1)
         started = time.perf_counter()
-        total = sum(pool.map(_tag_chunk, chunks, chunksize=1))
-        return total / (time.perf_counter() - started)
+        done = pool.map(_tag_chunk, chunks, chunksize=1)
+        wall = time.perf_counter() - started
+    total = sum(count for count, _ in done)
+    return total / wall, total / sum(seconds for _, seconds in done)
 
 
 def main(argv=None) -> None:
@@ -263,9 +270,11 @@ def main(argv=None) -> None:
         print(f"{name:<12}" + "".join(f"{c:>28}" for c in cells))
     print(f"\nThroughput (themes only, posts/s, {POST_CHARS}-character posts; {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f} at the end)")
-    reference = speeds["tfidf+lr"]
-    for name, value in speeds.items():
-        print(f"{name:<22}{value:>12,.0f}   x{value / reference:.2f} of tfidf+lr")
+    print(f"{'':<24}{'wall':>10}{'CPU':>10}   ratios to tfidf+lr (wall, CPU)")
+    wall_reference, cpu_reference = speeds["tfidf+lr"]
+    for name, (wall, cpu) in speeds.items():
+        print(f"{name:<24}{wall:>10,.0f}{cpu:>10,.0f}   x{wall / wall_reference:.2f}  x{cpu / cpu_reference:.2f}")
+    print("(CPU for the processes run: posts per CPU second summed over the workers)" if args.jobs > 1 else "")
 
 
 if __name__ == "__main__":

@@ -68,6 +68,7 @@ class ThemeModelOptions:
     seed_term_weight: float = 1.0
     length_split: int = 0
     cv_folds: int = 3
+    min_df: int = 1
 
 
 @dataclass
