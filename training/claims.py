@@ -180,16 +180,6 @@ def _cue_features(frame: pd.DataFrame) -> np.ndarray:
     return np.column_stack([np.asarray(c, dtype=float) for c in columns])
 
 
-def _both_classes(target: np.ndarray) -> bool:
-    return MIN_POSITIVES_FOR_THRESHOLD <= int(target.sum()) <= len(target) - MIN_POSITIVES_FOR_THRESHOLD
-
-
-def _context_columns(scores: np.ndarray, operators) -> np.ndarray:
-    """A score column with its previous-sentence, next-sentence and post-mean values."""
-    prev, following, post_mean = operators
-    return np.column_stack([scores, prev @ scores, following @ scores, post_mean @ scores])
-
-
 def _stack_features(scores: np.ndarray, codes: np.ndarray, operators, cues: np.ndarray) -> np.ndarray:
     """Stage-2 inputs from one label's stage-1 scores: own, previous, next, post mean/max/min, cues.
 
@@ -240,9 +230,6 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
         Add language-independent cue columns to stage 1 (numbers, quantities, dates, reporting verbs,
         personal pronouns, opinion words, capitalised names, headline form), so Russian posts and
         English sentences share what makes a sentence checkable.
-    post_model : bool
-        A second stage-1 model trained on sentences of multi-sentence texts only (posts and articles, not
-        one-sentence debate rows); stage 2 stacks its scores (own, neighbours, post mean) beside the first.
     drop_boilerplate : bool
         Calls to action and channel furniture (:data:`BOILERPLATE`: subscribe, send us news, read more,
         a bare @channel, ad markers) train as negatives and score 0.
@@ -251,8 +238,7 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, *, labels=None, n_features=2 ** 18, word_ngrams=(1, 2), char_ngrams=(3, 5), C=2.0,
                  context_weight=0.3, post_weight=0.5, cv_folds=4, max_iter=3000, embedding_model=None,
                  embedding_languages=("en",), embedding_weight=1.0, per_language=True,
-                 min_language_sentences=500, rich_cues=False, drop_boilerplate=False,
-                 post_model=False):
+                 min_language_sentences=500, rich_cues=False, drop_boilerplate=False):
         self.labels = labels
         self.n_features = n_features
         self.word_ngrams = word_ngrams
@@ -269,7 +255,6 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
         self.min_language_sentences = min_language_sentences
         self.rich_cues = rich_cues
         self.drop_boilerplate = drop_boilerplate
-        self.post_model = post_model
 
     # ----------------------------------------------------------------- features
     def _blocks(self, frame: pd.DataFrame, cues: np.ndarray):
@@ -372,8 +357,6 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
         folds = list(GroupKFold(n_splits=self.cv_folds).split(features, groups=groups))
         languages = _languages(frame)
         self.stage1_, self.stage2_, self.thresholds_, self.cv_scores_ = {}, {}, {}, {}
-        self.post_stage1_ = {}
-        in_posts = frame["count"].to_numpy() > 1
         for label in self.labels_:
             target = np.array([label in labels for labels in label_sets], dtype=int)
             target[boilerplate] = 0
@@ -386,16 +369,6 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
                 out_of_fold[test_rows] = _stage1_scores(models, features[test_rows], languages[test_rows])
             self.stage1_[label] = self._fit_stage1(features, target, weights, languages, np.arange(len(frame)))
             stacked = _stack_features(out_of_fold, groups, operators, cues)
-            if self.post_model and _both_classes(target[in_posts]):
-                post_out_of_fold = np.zeros(len(frame))
-                for train_rows, test_rows in folds:
-                    mine = train_rows[in_posts[train_rows]]
-                    if _both_classes(target[mine]):
-                        post_out_of_fold[test_rows] = self._stage1().fit(
-                            features[mine], target[mine], sample_weight=weights[mine]).decision_function(features[test_rows])
-                rows = np.flatnonzero(in_posts)
-                self.post_stage1_[label] = self._stage1().fit(features[rows], target[rows], sample_weight=weights[rows])
-                stacked = np.hstack([stacked, _context_columns(post_out_of_fold, operators)])
             calibrated = np.zeros(len(frame))
             for train_rows, test_rows in folds:
                 calibrator = LogisticRegression(max_iter=1000).fit(stacked[train_rows], target[train_rows],
@@ -426,12 +399,7 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
             for lang in sorted(set(languages)):
                 rows = languages == lang
                 scores[rows] = self._linear_scores(models.get(lang, models.get("*")), blocks, operators)[rows]
-            stacked = _stack_features(scores, codes, operators, cues)
-            post_model = getattr(self, "post_stage1_", {}).get(label)
-            if post_model is not None:
-                stacked = np.hstack([stacked, _context_columns(self._linear_scores(post_model, blocks, operators),
-                                                               operators)])
-            columns.append(self.stage2_[label].predict_proba(stacked)[:, 1])
+            columns.append(self.stage2_[label].predict_proba(_stack_features(scores, codes, operators, cues))[:, 1])
         scores = np.column_stack(columns)
         scores[self._boilerplate_rows(frame)] = 0.0
         return scores

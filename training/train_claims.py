@@ -283,8 +283,6 @@ def claims_card_section(metadata: dict) -> str:
 def _option_lines(params: dict) -> list[str]:
     """Card lines for the model options that change what the classifier reads or how it decides."""
     notes = []
-    if params.get("post_model"):
-        notes.append("a second stage-1 model trained on multi-sentence texts (posts, articles) only, stacked in stage 2")
     if params.get("rich_cues"):
         notes.append("language-independent cues (numbers, quantities, dates, reporting verbs, pronouns, opinion words)")
     if params.get("drop_boilerplate"):
