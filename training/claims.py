@@ -143,7 +143,8 @@ def _rich_cue_features(texts: list[str]) -> np.ndarray:
     import pyarrow.compute as pc
 
     column = pa.array(texts, type=pa.large_string())
-    words = np.maximum(pc.count_substring_regex(column, r"[^\s]+").to_numpy(zero_copy_only=False), 1)
+    # sentence texts are whitespace-normalised: words = spaces + 1
+    words = pc.count_substring(column, " ").to_numpy(zero_copy_only=False) + 1
     columns = []
     for pattern, count in _RICH_CUES:
         if count:
