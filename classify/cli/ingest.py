@@ -20,7 +20,9 @@ from classify.ingest.table import CHAT_TYPES
                    "or the one chat of a single-chat export whatever its type.")
 @click.option("--channel", default=None,
               help="Channel name for inputs that carry none (web-preview text, plain tables); default: file name.")
-def ingest(inputs, output, format_, skip_bad, drop_duplicates, chats, channel):
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes for language identification and duplicate keys (same table for any value).")
+def ingest(inputs, output, format_, skip_bad, drop_duplicates, chats, channel, jobs):
     """Read Telegram exports into one post table.
 
     INPUT: Telegram Desktop JSON (result.json) or HTML export folders, Telethon
@@ -29,5 +31,5 @@ def ingest(inputs, output, format_, skip_bad, drop_duplicates, chats, channel):
     """
     stats = IngestStats()
     write_posts(list(inputs), output, format=format_, skip_bad=skip_bad, stats=stats, chat_types=chats,
-                channel=channel, drop_duplicates=drop_duplicates)
+                channel=channel, drop_duplicates=drop_duplicates, jobs=jobs)
     click.echo(f"{output}: {stats.summary()}", err=True)

@@ -81,3 +81,11 @@ def test_csv_without_text_column_and_missing_input(tmp_path):
 def test_unknown_output_suffix(tmp_path):
     result = _run("ingest", SAMPLE, "-o", tmp_path / "posts.xlsx")
     assert result.exit_code == 2 and "output format" in result.stderr
+
+
+def test_jobs_give_the_same_table_as_one_process(tmp_path):
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    assert _run("ingest", SAMPLE, FIXTURES / "web_preview_ministry.txt", "-o", one).exit_code == 0
+    result = _run("ingest", SAMPLE, FIXTURES / "web_preview_ministry.txt", "-o", two, "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    assert two.read_bytes() == one.read_bytes()
