@@ -6,12 +6,17 @@ language, the post it comes from and its position there. Two stages:
 1. a linear model per claim label over hashed word and character n-gram TF-IDF
    (:class:`training.features.HashedTextFeatures`) of the sentence, the words of
    its neighbours and of the whole post, and cues
-   (position, length, digits, quotes, question/exclamation marks, language);
+   (position, length, digits, quotes, question/exclamation marks, language; with
+   ``rich_cues`` also numbers, quantities, dates, reporting verbs, pronouns,
+   opinion words, capitalised names and headline form, the same for every language);
 2. a small logistic regression over the stage-1 scores of the sentence, its
    neighbours and its post, fitted on *out-of-fold* stage-1 scores (folds by
    post). Its output is the calibrated probability (a Platt-style calibration
    that also reads the context), and per-language thresholds are chosen on
    cross-validated stage-2 probabilities to maximise F1.
+
+With ``drop_boilerplate``, calls to action and channel furniture (:func:`is_boilerplate`)
+train as negatives and score 0.
 
 >>> import pandas as pd
 >>> X = pd.DataFrame({"text": ["Inflation reached 8.5% in October.", "Subscribe to our channel!"] * 20,
