@@ -6,10 +6,12 @@ kind of features as ``HashingVectorizer(analyzer="word")`` plus
 whole chunks with NumPy and no per-word Python: a chunk's cleaned text becomes
 one array of code points; words are the runs of letters and digits; every word,
 every character n-gram of the space-padded words and every seed-term prefix gets
-a polynomial hash from one prefix sum (uint64 arithmetic, so the hash of a
-string does not depend on where it sits in the chunk), mixed and reduced to a
-bucket. Hashes are stable across runs, processes and chunkings (unlike Python's
-``hash``).
+the same polynomial hash (sum of code point i times base**i, uint64 arithmetic,
+from prefix sums or rolling sums, so a string's hash does not depend on where it
+sits in the chunk), mixed and reduced to a bucket. Character n-grams and seed
+terms are worked out once per distinct word of the chunk, then summed per text
+with a sparse product. Hashes are stable across runs, processes and chunkings
+(unlike Python's ``hash``).
 
 Columns: ``[0, n_features)`` words and word bigrams, ``[n_features, 2 n_features)``
 character n-grams, then one column per seed-term group (e.g. per theme) counting
@@ -141,18 +143,9 @@ class _Chunk:
         np.multiply(points, forward[:len(points)], out=self.prefix[1:])
         np.cumsum(self.prefix[1:], out=self.prefix[1:])
 
-    @functools.cached_property
-    def text(self) -> str:
-        """The cleaned texts, joined."""
-        return self.points.tobytes().decode("utf-32-le", "surrogatepass")
-
     def hashes(self, starts: np.ndarray, lengths) -> np.ndarray:
         """Raw polynomial hashes of the substrings ``[start, start + length)`` of the chunk's text."""
         return (self.prefix[starts + lengths] - self.prefix[starts]) * self.inverse[starts]
-
-    def word(self, index: int) -> str:
-        start = int(self.starts[index])
-        return self.text[start:start + int(self.lengths[index])]
 
     def padded_grams(self, words: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Raw hashes of the character n-grams of ``" word "`` for each of ``words`` and each of the
