@@ -67,11 +67,11 @@ def _reader_only(path: Path, out) -> int:
     return sum(1 for _ in reader(name).read(path, stats=IngestStats(), **read_options(name, {"chat_types": "channels"})))
 
 
-def _read_posts(jobs: int, columnar: bool = True):
+def _read_posts(jobs: int):
     def run(path: Path, out) -> int:
         from classify.ingest import read_posts
 
-        return len(read_posts(path, jobs=jobs, columnar=columnar))
+        return len(read_posts(path, jobs=jobs))
     return run
 
 
@@ -103,8 +103,7 @@ CASES = {
     "parse-only": (None, _parse_only),
     "reader-only": (None, _reader_only),
     "read_posts": (None, _read_posts(1)),
-    "read_posts-exact": (None, _read_posts(1, columnar=False)),
-    "read_posts-exact-2": (None, _read_posts(2, columnar=False)),
+    "read_posts-2": (None, _read_posts(2)),
     "write_posts": (None, _write_posts),
     "lang": (_texts, _lang(True)),
     "lang-model-only": (_texts, _lang(False)),
@@ -286,14 +285,13 @@ def main(argv=None) -> int:
               f"({stages_cpu / reader_only['posts'] * 1e6:.1f} us/post before the table is built; "
               f"the target allows {1e6 / TARGET_POSTS_PER_S:.0f})")
         print("    ingest:")
-        labels = {"read_posts-exact": "per-record path -> DataFrame (1 process)",
-                  "read_posts-exact-2": "per-record path, jobs=2 (3 processes)",
-                  "read_posts": "read_posts: columnar path -> DataFrame",
+        labels = {"read_posts": "read_posts -> DataFrame (1 process)",
+                  "read_posts-2": "read_posts(jobs=2) -> DataFrame (3 processes)",
                   "write_posts": "write_posts -> Parquet (classify ingest)"}
         for name, label in labels.items():
             result = run_case(name, DUMP, work / "dump.parquet" if name == "write_posts" else None, repeat=repeat)
             print(_row(label, result, _speed_verdict(result)))
-            if name == "read_posts-exact-2":
+            if name == "read_posts-2":
                 # With every core free the run takes at least the main process's CPU time and at least
                 # the CPU time of all processes spread over the cores: an estimate, not a measurement.
                 idle = max(result["main_cpu"], result["cpu"] / (os.cpu_count() or 1))

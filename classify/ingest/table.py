@@ -35,7 +35,6 @@ import pyarrow as pa
 
 from classify.errors import InputError
 from classify.ingest._base import IngestStats
-from classify.ingest.columnar import columnar_posts
 from classify.ingest.detect import expand_inputs, read_options, reader
 from classify.ingest.schema import POST_COLUMN_NAMES, POST_COLUMNS
 from classify.io import TableWriter, arrow_schema, output_format
@@ -342,22 +341,17 @@ def post_chunks(paths, *, chunk_size: int = DEFAULT_CHUNK_SIZE, format: str | No
 
 def read_posts(paths, *, format: str | None = None, skip_bad: bool = False, stats: IngestStats | None = None,
                chat_types: str | None = None, channel: str | None = None,
-               drop_duplicates: bool = False, jobs: int = 1, columnar: bool = True) -> pd.DataFrame:
+               drop_duplicates: bool = False, jobs: int = 1) -> pd.DataFrame:
     """All posts of the inputs in one DataFrame with the schema's dtypes (see :func:`iter_posts`).
 
     ``drop_duplicates=True`` keeps only the first post of each normalised text.
-    JSON-lines dumps take a columnar fast path (:mod:`classify.ingest.columnar`, one process
-    whatever ``jobs``) giving the same table; inputs it cannot map exactly, and every input when
-    ``columnar=False``, go through the per-record readers.
 
     >>> posts = read_posts("examples/sample_export/result.json")   # doctest: +SKIP
     >>> posts[["id", "lang", "duplicate_of"]].head()                # doctest: +SKIP
     """
-    frame = columnar_posts(paths, format=format, stats=stats, channel=channel) if columnar else None
-    if frame is None:  # not JSON lines, or something only the exact per-record reader maps (or reports)
-        frames = list(post_chunks(paths, format=format, skip_bad=skip_bad, stats=stats, chat_types=chat_types,
-                                  channel=channel, jobs=jobs))
-        frame = pd.concat(frames, ignore_index=True) if frames else posts_frame([])
+    frames = list(post_chunks(paths, format=format, skip_bad=skip_bad, stats=stats, chat_types=chat_types,
+                              channel=channel, jobs=jobs))
+    frame = pd.concat(frames, ignore_index=True) if frames else posts_frame([])
     if drop_duplicates:
         frame = frame[frame["duplicate_of"].isna()].reset_index(drop=True)
     return frame

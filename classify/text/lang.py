@@ -31,11 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from classify.text.normalize import _RE2_MARKDOWN_LINK, _RE2_SPACE, remove_links, utf8_buffers
+from classify.text.normalize import remove_links
 
 LANGUAGES = ("ru", "en", "other")
 
@@ -186,11 +182,6 @@ def _label(text: str, max_chars: int, shortcut: bool) -> str:
         decided = _shortcut(_strip_links(text[:max_chars]))
         if decided is not None:
             return decided
-    return _model_label(text, max_chars)
-
-
-def _model_label(text: str, max_chars: int) -> str:
-    """The answer for a text the shortcut leaves open: fastText on the cleaned prefix."""
     clean = clean_for_lid(text, max_chars)
     letters, _, _ = _letter_counts(clean)
     if letters < MIN_LETTERS:
@@ -226,101 +217,3 @@ def detect_languages(texts: Iterable[str | None], *, max_chars: int = PREFIX_CHA
 def detect_language(text: str | None) -> str:
     """'ru', 'en' or 'other' for one text."""
     return detect_languages([text])[0]
-
-
-# --- whole columns ----------------------------------------------------------
-# The shortcut over a whole Arrow column in RE2 (pyarrow.compute) and numpy, deciding exactly as
-# :func:`_shortcut` does. Rows it cannot mirror exactly go through :func:`_label` one by one:
-# "@" (the mention pattern looks behind, with Python's Unicode \w) and "İ" (the one letter whose
-# Arrow lower case differs from Python's in a way the word tests would see).
-_RE2_LINK = rf"(?:https?://|www\.|t\.me/)[^{_RE2_SPACE}<>\"'\])]+"
-_LETTER_WEIGHTS = np.array([{ord("c"): 1, ord("o"): 1 << 10, ord("l"): 1 << 20}.get(code, 0)
-                            for code in _LETTER_CLASSES], dtype=np.uint32)
-_RUSSIAN_VOCABULARY = pa.array(sorted(_RUSSIAN_WORDS), type=pa.large_string())
-_ENGLISH_VOCABULARY = pa.array(sorted(_ENGLISH_WORDS), type=pa.large_string())
-
-
-def _column_letter_counts(texts: pa.Array) -> np.ndarray:
-    """(letters, basic Cyrillic, ASCII Latin) per text, as :func:`_letter_counts`, shape (3, n).
-
-    One pass: each byte weighs 1 (Cyrillic lead byte), 2**10 (other letter) or 2**20 (Latin),
-    so one sum per text holds the three counts (a prefix has fewer than 2**10 letters)."""
-    offsets, data = utf8_buffers(texts)
-    sums = np.zeros(len(texts), dtype=np.uint32)
-    filled = np.flatnonzero(offsets[1:] > offsets[:-1])
-    if len(filled):
-        sums[filled] = np.add.reduceat(_LETTER_WEIGHTS[data], offsets[filled], dtype=np.uint32)
-    cyrillic, other, latin = sums & 0x3FF, (sums >> 10) & 0x3FF, sums >> 20
-    return np.stack([cyrillic + other + latin, cyrillic, latin]).astype(np.int64)
-
-
-def _has_column_words(lowered: pa.Array, frequent: tuple[str, ...], separator: str, vocabulary: pa.Array,
-                      needed: int) -> np.ndarray:
-    """:func:`_has_words` per text: first the spaced frequent words, then the runs between
-    ``separator`` matches of the texts still short of ``needed``."""
-    space = pa.scalar(" ", type=lowered.type)
-    padded = pc.binary_join_element_wise(space, lowered, space, pa.scalar("", type=lowered.type))
-    found = sum(pc.match_substring(padded, word).to_numpy(zero_copy_only=False).astype(np.int64)
-                for word in frequent)
-    result = found >= needed
-    rest = np.flatnonzero(~result)
-    if len(rest):
-        tokens = pc.split_pattern_regex(lowered.take(pa.array(rest)), separator)
-        index = pc.index_in(pc.list_flatten(tokens), value_set=vocabulary)
-        hit = index.is_valid()
-        rows = pc.list_parent_indices(tokens).filter(hit).to_numpy().astype(np.int64)
-        pairs = np.unique(rows * len(vocabulary) + index.filter(hit).to_numpy())
-        result[rest] = np.bincount(pairs // len(vocabulary), minlength=len(rest)) >= needed
-    return result
-
-
-def _column_shortcut(texts: pa.Array, max_chars: int) -> tuple[np.ndarray, np.ndarray]:
-    """(label codes: 0 undecided, 1 'ru', 2 'en'; rows to decide one by one) for non-null texts."""
-    head = pc.utf8_slice_codeunits(texts.cast(pa.large_string()), 0, max_chars)
-    by_python = (pc.match_substring(head, "@").to_numpy(zero_copy_only=False)
-                 | pc.match_substring(head, "\u0130").to_numpy(zero_copy_only=False))
-    head = pc.replace_substring_regex(head, _RE2_MARKDOWN_LINK, r"\1")
-    head = pc.replace_substring_regex(head, _RE2_LINK, " ")
-    letters, cyrillic, latin = _column_letter_counts(head)
-    enough = letters >= MIN_LETTERS
-    russian = enough & (cyrillic >= 0.75 * letters)
-    english = enough & ~russian & (latin >= 0.95 * letters)
-
-    def where(mask: np.ndarray, test) -> np.ndarray:
-        """``mask`` narrowed by ``test`` run on the masked rows only."""
-        rows = np.flatnonzero(mask)
-        result = np.zeros(len(mask), dtype=bool)
-        if len(rows):
-            result[rows] = test(head.take(pa.array(rows)))
-        return result
-
-    russian = where(russian, lambda part: (
-        pc.match_substring(pc.utf8_lower(part), "и").to_numpy(zero_copy_only=False)
-        & pc.match_substring_regex(part, _RUSSIAN_ONLY.pattern).to_numpy(zero_copy_only=False)
-        & ~pc.match_substring_regex(part, _NON_RUSSIAN_CYRILLIC.pattern).to_numpy(zero_copy_only=False)))
-    russian = where(russian, lambda part: _has_column_words(pc.utf8_lower(part), _FREQUENT_RUSSIAN, "[^а-яё]+",
-                                                            _RUSSIAN_VOCABULARY, 2))
-    english = where(english, lambda part: _has_column_words(pc.utf8_lower(part), _FREQUENT_ENGLISH, "[^a-z]+",
-                                                            _ENGLISH_VOCABULARY, 3))
-    codes = np.where(russian, 1, np.where(english, 2, 0)).astype(np.int8)
-    codes[by_python] = 0
-    return codes, by_python
-
-
-def detect_languages_column(texts: pa.Array, *, max_chars: int = PREFIX_CHARS) -> list[str]:
-    """:func:`detect_languages` of an Arrow string column (same answers, the shortcut run on the
-    whole column at once; fastText still reads the texts it leaves open one by one)."""
-    texts = pc.fill_null(texts.cast(pa.large_string()), "")
-    codes, by_python = _column_shortcut(texts, max_chars)
-    result = np.array(["other", "ru", "en"], dtype=object)[codes]
-    empty = pc.equal(texts, "").to_numpy(zero_copy_only=False)
-    open_rows = np.flatnonzero((codes == 0) & ~empty)
-    if len(open_rows):
-        seen: dict[str, str] = {}
-        for row, text, python in zip(open_rows.tolist(), texts.take(pa.array(open_rows)).to_pylist(),
-                                     by_python[open_rows].tolist()):
-            lang = seen.get(text)
-            if lang is None:
-                lang = seen[text] = _label(text, max_chars, True) if python else _model_label(text, max_chars)
-            result[row] = lang
-    return result.tolist()
