@@ -54,11 +54,11 @@ def _run_config(config: dict) -> None:
         from distributed import LocalCluster
 
         from classify.batch import tag_batch
-        from classify.distributed import WORKER_CONFIG
+        from classify.distributed import CLUSTER_CONFIG
 
         # The settings docs/scaling.md gives for tagging workers (malloc, profiler). The scheduler
         # runs in this process; the workers are two spawned processes that load the model once each.
-        dask.config.set(WORKER_CONFIG)
+        dask.config.set(CLUSTER_CONFIG)
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                           dashboard_address=None) as cluster:
             tag_batch(config["inputs"], config["output"], model_path=config["model"], engine="dask",

@@ -16,9 +16,9 @@ from classify.errors import InputError  # noqa: E402
 def cluster():
     import dask
 
-    from classify.distributed import WORKER_CONFIG
+    from classify.distributed import CLUSTER_CONFIG
 
-    with dask.config.set(WORKER_CONFIG), distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+    with dask.config.set(CLUSTER_CONFIG), distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as local:
         yield local
 
