@@ -69,6 +69,7 @@ class ThemeModelOptions:
     length_split: int = 0
     cv_folds: int = 3
     min_df: int = 1
+    min_language_positives: int = 8
 
 
 @dataclass

@@ -28,7 +28,7 @@ from training.features import HashedTextFeatures
 POOLED = "*"
 # Per fitted model, its coefficients as float32 blocks (kept out of the estimator so bundles do not store them).
 _block_weights_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-# A language gets its own calibration and threshold for a theme only with this many positives.
+# Default of ``min_language_positives`` (the value before it was a parameter).
 MIN_LANGUAGE_POSITIVES = 8
 
 
@@ -72,6 +72,11 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         :class:`training.features.HashedTextFeatures`).
     class_weight : "balanced" or None
         Class weights of each theme's logistic regression.
+    min_language_positives : int
+        A language (or language:length group) gets its own calibration and threshold for a
+        theme only with this many positive training texts; otherwise it uses its parent's
+        (pooled over all languages at the top). Large values pool more: thresholds from more
+        texts are steadier.
     length_split : int
         When > 0, texts shorter than this many characters are calibrated apart from longer
         ones of the same language (one-line claims and long articles score differently).
@@ -84,7 +89,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, *, themes=None, seed_terms=None, C: float = 4.0, n_features: int = 2 ** 18,
                  word_ngrams=(1, 2), char_ngrams=(3, 5), block_weights=(1.0, 1.0, 1.0),
                  class_weight="balanced", length_split: int = 0, cv_folds: int = 3, random_state: int = 0,
-                 min_df: int = 1):
+                 min_df: int = 1, min_language_positives: int = MIN_LANGUAGE_POSITIVES):
         self.themes = themes
         self.seed_terms = seed_terms
         self.C = C
@@ -97,6 +102,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.cv_folds = cv_folds
         self.random_state = random_state
         self.min_df = min_df
+        self.min_language_positives = min_language_positives
 
     # ------------------------------------------------------------------ fitting
     def _indicator(self, y) -> np.ndarray:
@@ -204,7 +210,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             parent = groups.index(self._fallback(group)) if group != POOLED else None
             for j in range(n_themes):
                 positives = Y[rows, j].sum()
-                if parent is not None and positives < MIN_LANGUAGE_POSITIVES:
+                if parent is not None and positives < self.min_language_positives:
                     self.platt_[g, j] = self.platt_[parent, j]
                     self.thresholds_[g, j] = self.thresholds_[parent, j]
                     continue

@@ -129,7 +129,7 @@ def build_estimator(config: ThemesTrainingConfig, taxonomy: Taxonomy) -> ThemeCl
         char_ngrams=tuple(options.char_ngrams) if options.char_ngrams else None,
         block_weights=(1.0, 1.0, options.seed_term_weight), class_weight=options.class_weight or None,
         length_split=options.length_split, cv_folds=options.cv_folds, random_state=config.seed,
-        min_df=options.min_df,
+        min_df=options.min_df, min_language_positives=options.min_language_positives,
     )
 
 
