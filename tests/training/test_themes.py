@@ -111,3 +111,14 @@ def test_length_split_calibrates_short_and_long_texts_apart():
     groups = model._groups([short, long], ["ru", "ru"])
     assert [model.languages_[g] for g in groups] == ["ru:short", "ru:long"]
     assert set(model.thresholds_for("de:short")) == set(THEMES)  # unknown groups fall back to pooled
+
+
+def test_min_language_positives_decides_which_languages_get_their_own_thresholds():
+    posts = make_posts(160)
+    own = _fit(posts, min_language_positives=1)
+    pooled = _fit(posts, min_language_positives=10 ** 6)
+    assert own.thresholds_for("ru") != own.thresholds_for("*")
+    assert pooled.thresholds_for("ru") == pooled.thresholds_for("*") == pooled.thresholds_for("en")
+    probabilities = pooled.predict_proba(["Курс рубля упал", "Oil prices rise"], ["ru", "ru"])
+    np.testing.assert_allclose(probabilities, pooled.predict_proba(["Курс рубля упал", "Oil prices rise"],
+                                                                    ["en", "en"]))
