@@ -69,5 +69,6 @@ def test_shipped_default_model_loads_and_matches_the_taxonomy():
     bundle_bytes = sum(path.stat().st_size for path in model.path.iterdir())
     assert bundle_bytes < 25 * 2 ** 20
     predicted = model.predict(["Атомный ледокол прошёл Северным морским путём в Арктике.",
-                               "Inflation accelerated and the central bank raised its key rate."], ["ru", "en"])
-    assert "arctic" in predicted[0] and "economy" in predicted[1]
+                               "Инфляция ускорилась, и центральный банк повысил ключевую ставку.",
+                               "A nuclear icebreaker sailed the Northern Sea Route through the Arctic."], ["ru", "ru", "en"])
+    assert "arctic" in predicted[0] and "economy" in predicted[1] and "arctic" in predicted[2]
