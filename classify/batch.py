@@ -205,13 +205,15 @@ def _run(engine: Engine, paths: list[Path], work: Path, fmt: str, chunk_size: in
             bar.update(posts)
 
     chunks = 0
-    for index, posts in enumerate(post_chunks(paths, chunk_size=chunk_size, **read_options)):
+    # Languages are identified by the workers (tag_frame does it for posts without a lang column):
+    # this process reads for all of them and would otherwise cap the speed-up from more jobs.
+    for index, posts in enumerate(post_chunks(paths, chunk_size=chunk_size, languages=False, **read_options)):
         chunks += 1
         part = part_path(work, index, fmt)
         if part.is_file():
             bar.update(len(posts))
             continue
-        fresh = known.new_posts(posts) if known is not None else posts
+        fresh = (known.new_posts(posts) if known is not None else posts).drop(columns="lang")
         future = engine.executor.submit(_tag_to_part, model_path, fresh, fmt, include_text, len(posts))
         in_flight[future] = (part, len(posts))
         while len(in_flight) >= 2 * engine.workers:

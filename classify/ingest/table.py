@@ -133,9 +133,9 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _languages_and_keys(texts: list[str]) -> tuple[list[str], np.ndarray]:
+def _languages_and_keys(texts: list[str], languages: bool = True) -> tuple[list, np.ndarray]:
     """What is computed from the texts alone (in a worker process when ``jobs`` > 1)."""
-    return detect_languages(texts), _chunk_keys(texts)
+    return detect_languages(texts) if languages else [None] * len(texts), _chunk_keys(texts)
 
 
 class _Completer:
@@ -218,7 +218,8 @@ def _worker_pool(jobs: int) -> Iterator[futures.ProcessPoolExecutor]:
             pool.shutdown(cancel_futures=True)
 
 
-def _post_batches(paths, *, format, skip_bad, stats, chat_types, channel, batch_size, jobs=1) -> Iterator[list[dict]]:
+def _post_batches(paths, *, format, skip_bad, stats, chat_types, channel, batch_size, jobs=1,
+                  languages=True) -> Iterator[list[dict]]:
     if chat_types is not None and chat_types not in CHAT_TYPES:
         raise ValueError(f"chat_types must be one of {CHAT_TYPES} or None, not {chat_types!r}")
     if jobs < 1:
@@ -240,7 +241,7 @@ def _post_batches(paths, *, format, skip_bad, stats, chat_types, channel, batch_
     if jobs == 1:
         for batch in read_batches():
             refs, texts = completer.prepare(batch)
-            yield completer.finish(batch, refs, *_languages_and_keys(texts))
+            yield completer.finish(batch, refs, *_languages_and_keys(texts, languages))
         return
     # This process reads and builds while the workers identify languages and hash texts; at most
     # two batches per worker are in flight, so memory stays bounded.
@@ -248,7 +249,7 @@ def _post_batches(paths, *, format, skip_bad, stats, chat_types, channel, batch_
         pending: deque = deque()
         for batch in read_batches():
             refs, texts = completer.prepare(batch)
-            pending.append((batch, refs, pool.submit(_languages_and_keys, texts)))
+            pending.append((batch, refs, pool.submit(_languages_and_keys, texts, languages)))
             if len(pending) > 2 * jobs:
                 batch, refs, computed = pending.popleft()
                 yield completer.finish(batch, refs, *computed.result())
@@ -328,12 +329,16 @@ _ALL_COLUMNS = itemgetter(*POST_COLUMN_NAMES)
 
 def post_chunks(paths, *, chunk_size: int = DEFAULT_CHUNK_SIZE, format: str | None = None, skip_bad: bool = False,
                 stats: IngestStats | None = None, chat_types: str | None = None,
-                channel: str | None = None, jobs: int = 1) -> Iterator[pd.DataFrame]:
-    """Like :func:`iter_posts`, as DataFrames of at most ``chunk_size`` posts (schema dtypes)."""
+                channel: str | None = None, jobs: int = 1, languages: bool = True) -> Iterator[pd.DataFrame]:
+    """Like :func:`iter_posts`, as DataFrames of at most ``chunk_size`` posts (schema dtypes).
+
+    ``languages=False`` leaves ``lang`` null, for callers that identify languages elsewhere (the
+    tagging workers of :mod:`classify.batch`, so that this reading process is not their bottleneck).
+    """
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
     for batch in _post_batches(paths, format=format, skip_bad=skip_bad, stats=stats, chat_types=chat_types,
-                               channel=channel, batch_size=chunk_size, jobs=jobs):
+                               channel=channel, batch_size=chunk_size, jobs=jobs, languages=languages):
         with _cyclic_gc_paused():
             frame = posts_frame(batch)
         yield frame

@@ -225,3 +225,10 @@ def test_posts_frame_equals_pandas_conversions_with_or_without_every_key():
     pd.testing.assert_frame_equal(posts_frame(never_edited), _plain_frame(never_edited))
     assert len(posts_frame([])) == 0 and list(posts_frame([]).dtypes.astype(str)) == [
         dtype for dtype, _ in POST_COLUMNS.values()]
+
+
+def test_chunks_without_languages_differ_only_in_lang():
+    with_languages = pd.concat(post_chunks([SAMPLE], chunk_size=7), ignore_index=True)
+    without = pd.concat(post_chunks([SAMPLE], chunk_size=7, languages=False), ignore_index=True)
+    assert without["lang"].isna().all() and with_languages["lang"].notna().all()
+    pd.testing.assert_frame_equal(without.drop(columns="lang"), with_languages.drop(columns="lang"))
