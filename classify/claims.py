@@ -87,18 +87,12 @@ def find_claims(classifier, texts: Sequence[str], langs: Sequence[str | None],
 def extract_claims(model, texts: Sequence[str], langs: Sequence[str | None]) -> list[list[dict]]:
     """Claims of each post with a loaded tagging model (``classify.model.load_model``).
 
-    Uses the model's ``claims`` component and, for the claim sentences' themes, its theme
-    scores and thresholds (``model.predict_proba``, ``model.predict_indicator``) when it
-    has a theme component.
+    Uses the model's ``claims`` component and, for the claim sentences' themes,
+    its theme predictions (``model.predict(texts, langs)``) when it has a theme component.
     """
     classifier = model.components["claims"]
     theme_predictor = None
     if "themes" in model.components:
         def theme_predictor(sentence_texts, sentence_langs):
-            indicator = np.asarray(model.predict_indicator(
-                sentence_texts, sentence_langs, model.predict_proba(sentence_texts, sentence_langs)), dtype=bool)
-            themes = [[] for _ in sentence_texts]
-            for row, column in zip(*np.nonzero(indicator)):
-                themes[row].append(model.themes_[column])
-            return themes
+            return model.predict(sentence_texts, sentence_langs)
     return find_claims(classifier, texts, langs, theme_predictor)

@@ -272,7 +272,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X, langs=None) -> list[list[str]]:
         """Theme ids over their thresholds, per text (a single string gives one list in a list)."""
         indicator = self.predict_indicator(X, langs)
-        return [[self.classes_[j] for j in np.flatnonzero(row)] for row in indicator]
+        themes = [[] for _ in range(len(indicator))]
+        for row, column in zip(*(index.tolist() for index in np.nonzero(indicator))):  # one pass, not one per row
+            themes[row].append(self.classes_[column])
+        return themes
 
     def thresholds_for(self, group: str = POOLED) -> dict[str, float]:
         """Per-theme thresholds of a calibration group (``'ru'``, ``'en:long'``, ``'*'``)."""
