@@ -203,14 +203,14 @@ class _Completer:
 
 
 @contextlib.contextmanager
-def _worker_pool(jobs: int) -> Iterator[futures.ProcessPoolExecutor]:
+def _worker_pool(jobs: int, languages: bool = True) -> Iterator[futures.ProcessPoolExecutor]:
     # On Linux the language model is loaded here once and shared with forked workers (copy-on-write);
-    # elsewhere fork is unsafe and each spawned worker loads it.
+    # elsewhere fork is unsafe and each spawned worker loads it. Without languages, no model at all.
     start = "fork" if sys.platform == "linux" else "spawn"
-    if start == "fork":
+    if start == "fork" and languages:
         load_language_model()
     with futures.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(start),
-                                     initializer=load_language_model) as pool:
+                                     initializer=load_language_model if languages else None) as pool:
         pool.submit(int).result()  # start the workers now, before this process reads (and starts threads)
         try:
             yield pool
@@ -245,7 +245,7 @@ def _post_batches(paths, *, format, skip_bad, stats, chat_types, channel, batch_
         return
     # This process reads and builds while the workers identify languages and hash texts; at most
     # two batches per worker are in flight, so memory stays bounded.
-    with _worker_pool(jobs) as pool:
+    with _worker_pool(jobs, languages) as pool:
         pending: deque = deque()
         for batch in read_batches():
             refs, texts = completer.prepare(batch)

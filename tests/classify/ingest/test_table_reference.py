@@ -108,6 +108,15 @@ def test_worker_processes_give_the_same_table(dump):
     pd.testing.assert_frame_equal(read_posts(dump, jobs=2), expected)
 
 
+def test_worker_processes_without_languages_give_the_same_table(dump, monkeypatch):
+    from classify.ingest import table
+
+    expected = _reference_table(dump).assign(lang=None).astype({"lang": "string"})
+    monkeypatch.setattr(table, "load_language_model", lambda: pytest.fail("no language model without languages"))
+    chunks = list(post_chunks(dump, chunk_size=3, jobs=2, languages=False))
+    pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), expected)
+
+
 def test_jobs_must_be_positive(dump):
     with pytest.raises(ValueError, match="jobs"):
         read_posts(dump, jobs=0)
