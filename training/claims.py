@@ -118,10 +118,14 @@ def _languages(frame: pd.DataFrame) -> np.ndarray:
     return np.array(_strings(frame, "lang"), dtype=object)
 
 
-def _neighbour_matrices(frame: pd.DataFrame) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
-    """Sparse operators: previous sentence, next sentence, and mean over the sentence's post."""
+def _neighbour_matrices(frame: pd.DataFrame, codes: np.ndarray | None = None
+                        ) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
+    """Sparse operators: previous sentence, next sentence, and mean over the sentence's post.
+
+    ``codes``: :func:`_post_codes` of the frame, when the caller has them already.
+    """
     n = len(frame)
-    codes = _post_codes(frame)
+    codes = _post_codes(frame) if codes is None else codes
     positions = frame["position"].to_numpy(dtype=np.int64)
     rows = np.arange(n)
     same_prev = np.zeros(n, dtype=bool)
@@ -355,10 +359,10 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
                                                  word_ngrams=tuple(self.word_ngrams),
                                                  char_ngrams=tuple(self.char_ngrams) if self.char_ngrams else None,
                                                  ).fit(_strings(frame, "text"))
-        operators = _neighbour_matrices(frame)
+        groups = _post_codes(frame)
+        operators = _neighbour_matrices(frame, groups)
         cues = _cue_features(frame)
         features = self._features(frame, operators, cues)
-        groups = _post_codes(frame)
         boilerplate = self._boilerplate_rows(frame)
         folds = list(GroupKFold(n_splits=self.cv_folds).split(features, groups=groups))
         languages = _languages(frame)
@@ -393,10 +397,10 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
         frame = check_sentence_frame(X).reset_index(drop=True)
         if len(frame) == 0:
             return np.zeros((0, len(self.labels_)))
-        operators = _neighbour_matrices(frame)
+        codes = _post_codes(frame)
+        operators = _neighbour_matrices(frame, codes)
         cues = _cue_features(frame)
         blocks = self._blocks(frame, cues)
-        codes = _post_codes(frame)
         languages = _languages(frame)
         columns = []
         for label in self.labels_:
