@@ -285,14 +285,17 @@ def _strings(values: list) -> pd.api.extensions.ExtensionArray:
 
 
 def _masked(values: list, dtype: str) -> pd.api.extensions.ExtensionArray:
-    """An Int64 or boolean array: through Arrow (several times faster), pandas for what Arrow refuses."""
+    """An Int64 or boolean array: through Arrow (several times faster), pandas for what Arrow refuses.
+
+    Integers are inferred, then cast safely: converting straight to int64 would truncate 3.5 to 3
+    where pandas refuses it."""
     try:
-        return pa.array(values, type=_ARROW_TYPES[dtype]).to_pandas(types_mapper=_PANDAS_DTYPES.get).array
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        array = pa.array(values, type=pa.bool_()) if dtype == "boolean" else pa.array(values).cast(pa.int64())
+        return array.to_pandas(types_mapper=_PANDAS_DTYPES.get).array
+    except (pa.ArrowTypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return pd.array(values, dtype=dtype)
 
 
-_ARROW_TYPES = {"Int64": pa.int64(), "boolean": pa.bool_()}
 _PANDAS_DTYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 

@@ -232,3 +232,13 @@ def test_chunks_without_languages_differ_only_in_lang():
     without = pd.concat(post_chunks([SAMPLE], chunk_size=7, languages=False), ignore_index=True)
     assert without["lang"].isna().all() and with_languages["lang"].notna().all()
     pd.testing.assert_frame_equal(without.drop(columns="lang"), with_languages.drop(columns="lang"))
+
+
+def test_posts_frame_refuses_fractional_integers_as_pandas_does():
+    post = next(iter_posts([SAMPLE]))
+    for views in (3.0, True, "5", 7):
+        assert posts_frame([dict(post, views=views)])["views"].tolist() == pd.array([views], dtype="Int64").tolist()
+    with pytest.raises(TypeError):
+        pd.array([3.5], dtype="Int64")
+    with pytest.raises(TypeError):
+        posts_frame([dict(post, views=3.5)])
