@@ -300,7 +300,7 @@ _PANDAS_DTYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 
 def _datetimes(values: list, dtype: str) -> pd.Series:
-    if not any(values):  # no dates at all (e.g. never edited)
+    if values.count(None) == len(values):  # no dates at all (e.g. never edited); 0 is the epoch, not "none"
         return pd.Series(np.full(len(values), "NaT", dtype="datetime64[ns]")).dt.tz_localize("UTC").astype(dtype)
     return pd.Series(pd.to_datetime(pd.Series(values, dtype=object), utc=True)).astype(dtype)
 

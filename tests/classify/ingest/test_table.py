@@ -242,3 +242,10 @@ def test_posts_frame_refuses_fractional_integers_as_pandas_does():
         pd.array([3.5], dtype="Int64")
     with pytest.raises(TypeError):
         posts_frame([dict(post, views=3.5)])
+
+
+def test_posts_frame_reads_a_zero_timestamp_as_the_epoch_as_pandas_does():
+    post = next(iter_posts([SAMPLE]))
+    frame = posts_frame([dict(post, edited=0)])
+    assert frame["edited"].tolist() == pd.to_datetime(pd.Series([0], dtype=object), utc=True).tolist()
+    assert posts_frame([dict(post, edited=None)])["edited"].isna().all()
