@@ -24,14 +24,14 @@ __all__ = ["Sentence", "split_sentences", "mask_markup"]
 
 # [text](url): keep "text", mask the brackets and the target.
 _LINK = re.compile(r"\[([^\[\]]{0,1000})\]\(([^()\s]{1,2000})\)")
-_URL = re.compile(r"(?:https?://|www\.)\S+|\b(?:t\.me|bit\.ly|vk\.com|youtu\.be)/\S*", re.IGNORECASE)
-# Substrings (of the lower-cased text) that every match of _URL contains: a cheap test before the regex scan.
-_URL_MARKS = ("://", "www.", "t.me/", "bit.ly/", "vk.com/", "youtu.be/")
-# Bare domains with a path ("mid.ru/ru/..."): a second pass, only over texts that have ".tld/",
-# because trying the domain pattern at every word of every post is the costliest step of masking.
 _TLDS = r"\.(?:ru|com|org|net|info|io|me|ly|ua|by|su|рф|gov|edu|uk|de|fr)/"
+# One pattern, so a short-link domain inside a longer host ("news.vk.com/...") is masked whole.
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b(?:t\.me|bit\.ly|vk\.com|youtu\.be)/\S*|\b[\w-]+(?:\.[\w-]+)*"
+                  + _TLDS + r"\S*", re.IGNORECASE)
+# Every match of _URL contains one of these (in the lower-cased text) or a ".tld/": trying the pattern
+# at every word of every post is the costliest step of masking, so most texts skip it.
+_URL_MARKS = ("://", "www.", "t.me/", "bit.ly/", "vk.com/", "youtu.be/")
 _HAS_DOMAIN_PATH = re.compile(_TLDS, re.IGNORECASE)
-_DOMAIN_URL = re.compile(r"\b[\w-]+(?:\.[\w-]+)*" + _TLDS + r"\S*", re.IGNORECASE)
 # Markdown emphasis markers (**bold**, __italic__, ~~strike~~, ||spoiler||, `code`): fixed strings that
 # share no character, so plain replacements (much faster than a regex with a callback) mask them.
 _EMPHASIS = ("**", "__", "~~", "||", "`")
@@ -63,10 +63,8 @@ def mask_markup(text: str) -> str:
         text = _LINK.sub(_unlinked, text)
     if "/" in text or "www." in text:
         lowered = text.lower()
-        if any(mark in lowered for mark in _URL_MARKS):
+        if any(mark in lowered for mark in _URL_MARKS) or _HAS_DOMAIN_PATH.search(text):
             text = _URL.sub(_spaces, text)
-        if _HAS_DOMAIN_PATH.search(text):
-            text = _DOMAIN_URL.sub(_spaces, text)
     for marker in _EMPHASIS:
         if marker in text:
             text = text.replace(marker, " " * len(marker))

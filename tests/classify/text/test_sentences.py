@@ -109,3 +109,10 @@ def test_emphasis_markers_are_masked_with_spaces_of_the_same_length():
 def test_bare_domains_with_a_path_are_masked_but_not_reported_speech():
     masked = mask_markup("Источник: mid.ru/ru/foreign_policy/news и сообщение ТАСС.")
     assert "mid.ru" not in masked and "сообщение ТАСС." in masked
+
+
+def test_short_link_domain_inside_a_longer_host_is_masked_whole():
+    for text in ("news.vk.com/wall1 ok", "see abc.t.me/x now", "https://mid.ru/a b"):
+        masked = mask_markup(text)
+        assert len(masked) == len(text)
+        assert masked.split() == [word for word in text.split() if "/" not in word]
