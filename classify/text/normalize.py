@@ -35,7 +35,6 @@ _YO, _YE = "ё".encode(), "е".encode()
 # The same steps in RE2 (pyarrow.compute) for whole chunks: RE2's \s is ASCII-only, so Python's
 # whitespace is spelt out (no character above U+3000 is whitespace).
 _RE2_SPACE = "".join(f"\\x{{{c:x}}}" for c in range(0x3001) if chr(c).isspace())
-_SLICE = 1024
 _RE2_MARKDOWN_LINK = rf"\[([^\]\n]*)\]\(([^){_RE2_SPACE}]*)\)"
 
 _LINK = re.compile(r"(?:https?://|www\.|t\.me/)[^\s<>\"'\])]+")
@@ -77,13 +76,16 @@ def _hash_keys(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return keys
 
 
+# Slices of ~1,000 texts keep the byte-wide numpy temporaries of text_keys at a few MB.
+_SLICE = 1024
+
+
 def text_keys(texts: pa.Array) -> np.ndarray:
     """:func:`text_key` of every text of a string array (nulls: 0), a slice of texts at a time.
 
     Same steps as :func:`normalized_bytes`, in pyarrow and numpy; texts with letters beyond
     ASCII and basic Cyrillic or rarer symbols go through :func:`text_key` one by one.
     """
-    # Slices of ~1,000 texts keep the byte-wide numpy temporaries at a few MB.
     return np.concatenate([np.empty(0, dtype=np.uint64)] + [
         _slice_keys(texts.slice(start, _SLICE)) for start in range(0, len(texts), _SLICE)])
 
