@@ -28,9 +28,7 @@ import concurrent.futures as futures
 import contextlib
 import functools
 import json
-import multiprocessing
 import shutil
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -44,6 +42,7 @@ from classify.batch_state import (PART_EXTENSIONS, SinceLastState, chunk_keys, c
                                   write_part)
 from classify.errors import InputError
 from classify.io import TableWriter, atomic_output, output_format
+from classify.workers import warm_process_pool
 
 ENGINES = ("local", "dask")
 
@@ -155,15 +154,7 @@ def _engine(engine: str, jobs: int, model_path: str, scheduler: str | None) -> I
         cached_model(model_path)
         yield Engine(_InlineExecutor(), 1)
     else:
-        # On Linux the model is loaded once here and the workers are forked before any thread or
-        # reader starts: they share its pages copy-on-write (about 300 MB less per worker than a
-        # fresh process). Elsewhere fork is unsafe, and each spawned worker loads the model once.
-        start = "fork" if sys.platform == "linux" else "spawn"
-        if start == "fork":
-            cached_model(model_path)
-        with futures.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(start),
-                                         initializer=cached_model, initargs=(model_path,)) as pool:
-            pool.submit(int).result()  # start the workers now, while this process has no other threads
+        with warm_process_pool(jobs, cached_model, model_path) as pool:
             yield Engine(pool, jobs)
 
 

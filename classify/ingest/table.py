@@ -21,10 +21,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import multiprocessing
-import sys
 from collections import deque
-from concurrent import futures
 from itertools import islice
 from operator import itemgetter
 from typing import Iterable, Iterator
@@ -40,6 +37,7 @@ from classify.ingest.schema import POST_COLUMN_NAMES, POST_COLUMNS
 from classify.io import TableWriter, arrow_schema, output_format
 from classify.text.lang import detect_languages, load_model as load_language_model
 from classify.text.normalize import normalized_bytes, text_key, text_keys
+from classify.workers import warm_process_pool
 
 DEFAULT_CHUNK_SIZE = 5_000
 CHAT_TYPES = ("channels", "all")
@@ -202,22 +200,6 @@ class _Completer:
         return posts
 
 
-@contextlib.contextmanager
-def _worker_pool(jobs: int, languages: bool = True) -> Iterator[futures.ProcessPoolExecutor]:
-    # On Linux the language model is loaded here once and shared with forked workers (copy-on-write);
-    # elsewhere fork is unsafe and each spawned worker loads it. Without languages, no model at all.
-    start = "fork" if sys.platform == "linux" else "spawn"
-    if start == "fork" and languages:
-        load_language_model()
-    with futures.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(start),
-                                     initializer=load_language_model if languages else None) as pool:
-        pool.submit(int).result()  # start the workers now, before this process reads (and starts threads)
-        try:
-            yield pool
-        finally:
-            pool.shutdown(cancel_futures=True)
-
-
 def _post_batches(paths, *, format, skip_bad, stats, chat_types, channel, batch_size, jobs=1,
                   languages=True) -> Iterator[list[dict]]:
     if chat_types is not None and chat_types not in CHAT_TYPES:
@@ -245,7 +227,7 @@ def _post_batches(paths, *, format, skip_bad, stats, chat_types, channel, batch_
         return
     # This process reads and builds while the workers identify languages and hash texts; at most
     # two batches per worker are in flight, so memory stays bounded.
-    with _worker_pool(jobs, languages) as pool:
+    with warm_process_pool(jobs, load_language_model if languages else None) as pool:
         pending: deque = deque()
         for batch in read_batches():
             refs, texts = completer.prepare(batch)
