@@ -16,6 +16,8 @@ def warm_process_pool(jobs: int, load: Callable | None = None, *args) -> Iterato
     share what it loaded copy-on-write (hundreds of MB less per worker than a fresh process).
     Elsewhere fork is unsafe, and each spawned worker runs ``load`` once. The workers start
     at once, while the caller has no other threads yet; on leaving, unstarted tasks are cancelled.
+    ``load`` should be cached (e.g. ``functools.lru_cache``): forked workers call it again and must
+    find what the parent loaded instead of loading it anew.
     """
     start = "fork" if sys.platform == "linux" else "spawn"
     if start == "fork" and load is not None:
