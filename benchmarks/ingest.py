@@ -109,10 +109,10 @@ def _lang_open(prepared: tuple[list[str], int], out) -> int:
 
 
 def _keys(texts: list[str], out) -> int:
-    from classify.ingest.table import _chunk_keys
+    from classify.ingest.table import _chunk_keys, _text_array
 
     for start in range(0, len(texts), 5_000):  # in read_posts' chunks
-        _chunk_keys(texts[start:start + 5_000])
+        _chunk_keys(_text_array(texts[start:start + 5_000]))
     return len(texts)
 
 

@@ -107,12 +107,22 @@ class _SeenTexts:
             self._runs.append((keys[order], refs[order]))
 
 
-def _chunk_keys(texts: list[str]) -> np.ndarray:
-    """Duplicate-detection key of each text (:func:`classify.text.normalize.text_key`)."""
+def _text_array(texts: list[str]) -> pa.Array | list[str]:
+    """A chunk's texts as one Arrow array, built once: duplicate keys, language identification and
+    the frame's text column all read it, and it crosses to a worker process as one buffer (pickling
+    the strings one by one costs about four times as much on each side). Texts Arrow refuses
+    (lone surrogates) stay a list."""
     try:
-        return text_keys(pa.array(texts, type=pa.large_string()))
-    except (pa.ArrowTypeError, pa.ArrowInvalid):  # lone surrogates: not valid Unicode for Arrow
-        return np.array([text_key(text) for text in texts], dtype=np.uint64)
+        return pa.array(texts, type=pa.large_string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return texts
+
+
+def _chunk_keys(texts: pa.Array | list[str]) -> np.ndarray:
+    """Duplicate-detection key of each text (:func:`classify.text.normalize.text_key`)."""
+    if isinstance(texts, pa.Array):
+        return text_keys(texts)
+    return np.array([text_key(text) for text in texts], dtype=np.uint64)
 
 
 @contextlib.contextmanager
@@ -131,9 +141,12 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _languages_and_keys(texts: list[str], languages: bool = True) -> tuple[list, np.ndarray]:
-    """What is computed from the texts alone (in a worker process when ``jobs`` > 1)."""
-    return detect_languages(texts) if languages else [None] * len(texts), _chunk_keys(texts)
+def _languages_and_keys(texts: pa.Array | list[str], languages: bool = True,
+                        strings: list[str] | None = None) -> tuple[list, np.ndarray]:
+    """What is computed from the texts alone (in a worker process when ``jobs`` > 1, which gets
+    only the Arrow array); ``strings``: the same texts as Python strings, when at hand."""
+    langs = detect_languages(texts if strings is None else strings) if languages else [None] * len(texts)
+    return langs, _chunk_keys(texts)
 
 
 class _Completer:
@@ -201,7 +214,8 @@ class _Completer:
 
 
 def _post_batches(paths, *, format, skip_bad, stats, chat_types, channel, batch_size, jobs=1,
-                  languages=True) -> Iterator[list[dict]]:
+                  languages=True) -> Iterator[tuple[list[dict], pa.Array | list[str]]]:
+    """Completed posts in batches, each with its texts (:func:`_text_array`)."""
     if chat_types is not None and chat_types not in CHAT_TYPES:
         raise ValueError(f"chat_types must be one of {CHAT_TYPES} or None, not {chat_types!r}")
     if jobs < 1:
@@ -222,22 +236,24 @@ def _post_batches(paths, *, format, skip_bad, stats, chat_types, channel, batch_
 
     if jobs == 1:
         for batch in read_batches():
-            refs, texts = completer.prepare(batch)
-            yield completer.finish(batch, refs, *_languages_and_keys(texts, languages))
+            refs, strings = completer.prepare(batch)
+            texts = _text_array(strings)
+            yield completer.finish(batch, refs, *_languages_and_keys(texts, languages, strings)), texts
         return
     # This process reads and builds while the workers identify languages and hash texts; at most
     # two batches per worker are in flight, so memory stays bounded.
     with warm_process_pool(jobs, load_language_model if languages else None) as pool:
         pending: deque = deque()
         for batch in read_batches():
-            refs, texts = completer.prepare(batch)
-            pending.append((batch, refs, pool.submit(_languages_and_keys, texts, languages)))
+            refs, strings = completer.prepare(batch)
+            texts = _text_array(strings)
+            pending.append((batch, refs, texts, pool.submit(_languages_and_keys, texts, languages)))
             if len(pending) > 2 * jobs:
-                batch, refs, computed = pending.popleft()
-                yield completer.finish(batch, refs, *computed.result())
+                batch, refs, texts, computed = pending.popleft()
+                yield completer.finish(batch, refs, *computed.result()), texts
         while pending:
-            batch, refs, computed = pending.popleft()
-            yield completer.finish(batch, refs, *computed.result())
+            batch, refs, texts, computed = pending.popleft()
+            yield completer.finish(batch, refs, *computed.result()), texts
 
 
 def iter_posts(paths, *, format: str | None = None, skip_bad: bool = False, stats: IngestStats | None = None,
@@ -254,8 +270,8 @@ def iter_posts(paths, *, format: str | None = None, skip_bad: bool = False, stat
     ``jobs`` > 1: that many worker processes identify languages and hash texts while this
     process reads (same output; worth it for large inputs on an otherwise idle machine).
     """
-    for batch in _post_batches(paths, format=format, skip_bad=skip_bad, stats=stats, chat_types=chat_types,
-                               channel=channel, batch_size=4096, jobs=jobs):
+    for batch, _ in _post_batches(paths, format=format, skip_bad=skip_bad, stats=stats, chat_types=chat_types,
+                                  channel=channel, batch_size=4096, jobs=jobs):
         yield from batch
 
 
@@ -289,7 +305,11 @@ def _datetimes(values: list, dtype: str) -> pd.Series:
 
 def posts_frame(posts: Iterable[dict]) -> pd.DataFrame:
     """A DataFrame of completed post dicts with exactly the schema's columns and dtypes."""
-    posts = list(posts)
+    return _frame(list(posts))
+
+
+def _frame(posts: list[dict], texts: pa.Array | list[str] | None = None) -> pd.DataFrame:
+    """:func:`posts_frame`; ``texts``: the posts' texts as :func:`_text_array` made them (not converted again)."""
     try:  # one pass over the posts when each has every column, as the readers' posts do
         columns_values = list(zip(*map(_ALL_COLUMNS, posts))) or [()] * len(POST_COLUMN_NAMES)
     except KeyError:
@@ -302,6 +322,8 @@ def posts_frame(posts: Iterable[dict]) -> pd.DataFrame:
             columns[name] = _datetimes(values, dtype)
         elif dtype == "object":
             columns[name] = pd.Series(values, dtype=object)
+        elif name == "text" and isinstance(texts, pa.Array):
+            columns[name] = pd.Series(pd.arrays.ArrowStringArray(texts))
         elif dtype == "string":
             columns[name] = pd.Series(_strings(values))
         else:
@@ -322,10 +344,10 @@ def post_chunks(paths, *, chunk_size: int = DEFAULT_CHUNK_SIZE, format: str | No
     """
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
-    for batch in _post_batches(paths, format=format, skip_bad=skip_bad, stats=stats, chat_types=chat_types,
-                               channel=channel, batch_size=chunk_size, jobs=jobs, languages=languages):
+    for batch, texts in _post_batches(paths, format=format, skip_bad=skip_bad, stats=stats, chat_types=chat_types,
+                                      channel=channel, batch_size=chunk_size, jobs=jobs, languages=languages):
         with _cyclic_gc_paused():
-            frame = posts_frame(batch)
+            frame = _frame(batch, texts)
         yield frame
 
 

@@ -31,6 +31,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from classify.text.normalize import remove_links
 
 LANGUAGES = ("ru", "en", "other")
@@ -193,14 +196,19 @@ def _label(text: str, max_chars: int, shortcut: bool) -> str:
     return code if code in ("ru", "en") else "other"
 
 
-def detect_languages(texts: Iterable[str | None], *, max_chars: int = PREFIX_CHARS,
+def detect_languages(texts: Iterable[str | None] | pa.Array, *, max_chars: int = PREFIX_CHARS,
                      shortcut: bool = True) -> list[str]:
     """'ru', 'en' or 'other' for each text ('other' also for empty or too short text).
 
+    ``texts`` may be an Arrow string array (as the post table hands it to its workers).
     ``max_chars`` is how much cleaned text the model sees; ``shortcut=False``
     sends every text to the model (used to measure the shortcut's agreement).
     Identical texts are identified once.
     """
+    if isinstance(texts, pa.Array):
+        # Only the first 2 * max_chars characters are ever read (clean_for_lid's window): decoding
+        # just those to Python strings costs a fraction of decoding whole texts.
+        texts = pc.utf8_slice_codeunits(texts, 0, 2 * max_chars).to_pylist()
     seen: dict[str, str] = {}
     result = []
     for text in texts:
