@@ -61,14 +61,15 @@ _SYMBOLS = re.compile(
     "\u25a0-\u27bf\u2900-\u297f\u2b00-\u2bff\U0001f000-\U0001faff\U000e0000-\U000e007f]+"
 )
 # Letters are counted on UTF-8 bytes (C speed): one lead byte per letter. One translate maps
-# every byte to its class ("c": lead byte of the basic Cyrillic block D0/D1, "l": ASCII Latin
-# letter, "o": lead byte of a letter of another script: Latin extensions, Greek, Armenian, Hebrew,
-# Arabic, Indic, CJK, ...; 0xE2 punctuation/symbols and 0xF0 emoji are left out on purpose),
-# then the classes are counted.
+# every lead byte of a letter to its class ("c": lead byte of the basic Cyrillic block D0/D1, "l": ASCII
+# Latin letter, "o": lead byte of a letter of another script: Latin extensions, Greek, Armenian, Hebrew,
+# Arabic, Indic, CJK, ...; 0xE2 punctuation/symbols and 0xF0 emoji are left out on purpose) and drops
+# every other byte, so the length is the letter count and two counts give the classes.
 _LETTER_CLASSES = bytes(
     ord("c") if c in (0xD0, 0xD1) else ord("l") if 65 <= c <= 90 or 97 <= c <= 122
     else ord("o") if 0xC3 <= c <= 0xCF or 0xD2 <= c <= 0xDF or c in (0xE0, 0xE1) or 0xE3 <= c <= 0xED
     else ord(".") for c in range(256))
+_NOT_LETTERS = bytes(c for c in range(256) if _LETTER_CLASSES[c] == ord("."))
 # Letters of other Cyrillic alphabets (uk, be, kk, ky, tt, ba, sr, mk, tg, mn, cv, ...).
 _NON_RUSSIAN_CYRILLIC = re.compile(
     "[ІіЇїЄєҐґЎўӘәҒғҚқҢңӨөҰұҮүҺһЂђЈјЉљЊњЋћЏџЃѓЌќЅѕӢӣӮӯҲҳҶҷҖҗӐӑӖӗҪҫӲӳ]"
@@ -113,9 +114,8 @@ def clean_for_lid(text: str, max_chars: int = PREFIX_CHARS) -> str:
 
 def _letter_counts(text: str) -> tuple[int, int, int]:
     """(letters, letters of the basic Cyrillic block, ASCII Latin letters) in ``text``."""
-    classes = text.encode("utf-8", "surrogatepass").translate(_LETTER_CLASSES)
-    cyrillic, latin = classes.count(b"c"), classes.count(b"l")
-    return cyrillic + latin + classes.count(b"o"), cyrillic, latin
+    classes = text.encode("utf-8", "surrogatepass").translate(_LETTER_CLASSES, _NOT_LETTERS)
+    return len(classes), classes.count(b"c"), classes.count(b"l")
 
 
 def _shortcut(text: str) -> str | None:
@@ -128,35 +128,44 @@ def _shortcut(text: str) -> str | None:
     letters, cyrillic, latin = _letter_counts(text)
     if letters < MIN_LETTERS:
         return None
-    lowered = text.lower()
     if cyrillic >= 0.75 * letters:
-        if ("и" in lowered and _RUSSIAN_ONLY.search(text) is not None
+        if (("и" in text or "И" in text) and _RUSSIAN_ONLY.search(text) is not None
                 and _NON_RUSSIAN_CYRILLIC.search(text) is None
-                and _has_words(lowered, _RUSSIAN_WORDS, _FREQUENT_RUSSIAN, _CYRILLIC_WORD, 2)):
+                and _has_words(text, _RUSSIAN_WORDS, _FREQUENT_RUSSIAN, _CYRILLIC_WORD, 2)):
             return "ru"
-    elif latin >= 0.95 * letters and _has_words(lowered, _ENGLISH_WORDS, _FREQUENT_ENGLISH, _LATIN_WORD, 3):
+    elif latin >= 0.95 * letters and _has_words(text, _ENGLISH_WORDS, _FREQUENT_ENGLISH, _LATIN_WORD, 3):
         return "en"
     return None
 
 
-def _has_words(lowered: str, words: frozenset, frequent: tuple[str, ...], word_pattern: re.Pattern,
+def _has_words(text: str, words: frozenset, frequent: tuple[str, ...], word_pattern: re.Pattern,
                needed: int) -> bool:
-    """At least ``needed`` distinct ``words`` among the words (``word_pattern`` runs) of ``lowered``.
+    """At least ``needed`` distinct ``words`` among the words (``word_pattern`` runs) of ``text`` lower-cased.
 
     ``frequent``: some of ``words`` with a space on each side; found in the text with a space
-    around it, each is a whole word, so the cheap substring tests often settle the answer.
+    around it, each is a whole word, so the cheap substring tests often settle the answer. They
+    run on the text as written first: lower-casing maps each of their characters to itself, so
+    what they find there is in the lower-cased text too, and lower-casing (a pass over the text)
+    is needed only when that is not enough.
     """
-    padded = f" {lowered} "
-    found = 0
-    for word in frequent:
-        if word in padded:
-            found += 1
-            if found == needed:
-                return True
+    if _spaced_words(text, frequent, needed) or _spaced_words(lowered := text.lower(), frequent, needed):
+        return True
     # Space-separated tokens found in ``words`` are whole pattern runs too, so when they already
     # suffice the slower regex scan is not needed.
     return (len(words.intersection(lowered.split())) >= needed
             or len(words.intersection(word_pattern.findall(lowered))) >= needed)
+
+
+def _spaced_words(text: str, spaced: tuple[str, ...], needed: int) -> bool:
+    """At least ``needed`` of the ``spaced`` words (" word ") in ``text`` with a space added at each end."""
+    padded = f" {text} "
+    found = 0
+    for word in spaced:
+        if word in padded:
+            found += 1
+            if found == needed:
+                return True
+    return False
 
 
 @lru_cache(maxsize=1)
