@@ -87,6 +87,11 @@ _RICH_CUES = (  # (pattern, count matches?) ; all case-insensitive
 )
 _CAPITALISED = r"[\p{L}\p{N},;:»)] \p{Lu}"  # a capital after a word: names, places, organisations
 _TERMINAL = (".", "!", "?", "…", "\"", "»", "”", ")")
+# The annotators labeled sentences of their own segmentation, which ends a sentence only at terminal punctuation
+# (";" included) followed by whitespace: a line break alone does not, so a headline or a list line without a full
+# stop runs on into the next sentence and shares its label (97% of the Russian gold spans are exactly such units).
+_UNIT_END = frozenset(".!?;…")
+_UNIT_CLOSERS = "\"'»”’)]*"
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 MIN_POSITIVES_FOR_THRESHOLD = 20
 
@@ -134,10 +139,28 @@ def _neighbour_matrices(frame: pd.DataFrame, codes: np.ndarray | None = None
     prev = sp.csr_matrix((np.ones(len(prev_rows)), (prev_rows, prev_rows - 1)), shape=(n, n))
     next_rows = prev_rows - 1
     following = sp.csr_matrix((np.ones(len(next_rows)), (next_rows, next_rows + 1)), shape=(n, n))
+    return prev, following, _mean_operator(codes)
+
+
+def _mean_operator(codes: np.ndarray) -> sp.csr_matrix:
+    """Sparse operator: the mean over the rows that share a row's code."""
+    n = len(codes)
+    rows = np.arange(n)
     sizes = np.bincount(codes, minlength=codes.max() + 1 if n else 0)
     membership = sp.csr_matrix((1.0 / sizes[codes], (rows, codes)), shape=(n, len(sizes)))
-    post_mean = membership @ sp.csr_matrix((np.ones(n), (codes, rows)), shape=(len(sizes), n))
-    return prev, following, post_mean.tocsr()
+    return (membership @ sp.csr_matrix((np.ones(n), (codes, rows)), shape=(len(sizes), n))).tocsr()
+
+
+def _unit_codes(frame: pd.DataFrame, codes: np.ndarray) -> np.ndarray:
+    """Per row, its annotation unit: consecutive sentences of a post up to one that ends with terminal
+    punctuation (see :data:`_UNIT_END`). ``codes``: :func:`_post_codes` of the frame."""
+    n = len(frame)
+    ends = np.fromiter((text.rstrip(_UNIT_CLOSERS)[-1:] in _UNIT_END for text in _strings(frame, "text")),
+                       dtype=bool, count=n)
+    positions = frame["position"].to_numpy(dtype=np.int64)
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = ~((codes[1:] == codes[:-1]) & (positions[1:] == positions[:-1] + 1) & ~ends[:-1])
+    return np.cumsum(starts) - 1
 
 
 def is_boilerplate(text: str) -> bool:
@@ -190,18 +213,24 @@ def _cue_features(frame: pd.DataFrame) -> np.ndarray:
     return np.column_stack([np.asarray(c, dtype=float) for c in columns])
 
 
-def _stack_features(scores: np.ndarray, codes: np.ndarray, operators, cues: np.ndarray) -> np.ndarray:
-    """Stage-2 inputs from one label's stage-1 scores: own, previous, next, post mean/max/min, cues.
+def _stack_features(scores: np.ndarray, codes: np.ndarray, operators, cues: np.ndarray,
+                    units: np.ndarray | None = None) -> np.ndarray:
+    """Stage-2 inputs from one label's stage-1 scores: own, previous, next, post mean/max/min, cues,
+    and with ``units`` (:func:`_unit_codes`) the mean/max/min over the sentence's annotation unit.
 
     ``codes``: the post code of each row (:func:`_post_codes`); ``cues``: :func:`_cue_features` of the rows.
     """
     prev, following, post_mean = operators
-    post_max = pd.Series(scores).groupby(codes).transform("max").to_numpy()
-    post_min = pd.Series(scores).groupby(codes).transform("min").to_numpy()
+    by_post = pd.Series(scores).groupby(codes)
     has_prev = np.asarray(prev.sum(axis=1)).ravel()
     has_next = np.asarray(following.sum(axis=1)).ravel()
-    return np.column_stack([scores, prev @ scores, following @ scores, has_prev, has_next,
-                            post_mean @ scores, post_max, post_min, cues[:, :3], cues[:, -len(LANGUAGE_CUES):]])
+    columns = [scores, prev @ scores, following @ scores, has_prev, has_next, post_mean @ scores,
+               by_post.transform("max").to_numpy(), by_post.transform("min").to_numpy(),
+               cues[:, :3], cues[:, -len(LANGUAGE_CUES):]]
+    if units is not None:
+        by_unit = pd.Series(scores).groupby(units)
+        columns += [by_unit.transform(name).to_numpy() for name in ("mean", "max", "min")]
+    return np.column_stack(columns)
 
 
 class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
@@ -243,12 +272,19 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
     drop_boilerplate : bool
         Calls to action and channel furniture (:data:`BOILERPLATE`: subscribe, send us news, read more,
         a bare @channel, ad markers) train as negatives and score 0.
+    unit_weight : float
+        Scale of the words of the sentence's annotation unit (:func:`_unit_codes`: the sentences up to
+        one ending with terminal punctuation, so a headline reads the sentence it runs on into) as a
+        stage-1 block; 0 (default) leaves the block out.
+    unit_stack : bool
+        Stage 2 also reads the mean, max and min stage-1 score of the sentence's annotation unit.
     """
 
     def __init__(self, *, labels=None, n_features=2 ** 18, word_ngrams=(1, 2), char_ngrams=(3, 5), C=2.0,
                  context_weight=0.3, post_weight=0.5, cv_folds=4, max_iter=3000, embedding_model=None,
                  embedding_languages=("en",), embedding_weight=1.0, per_language=True,
-                 min_language_sentences=500, rich_cues=False, drop_boilerplate=False):
+                 min_language_sentences=500, rich_cues=False, drop_boilerplate=False, unit_weight=0.0,
+                 unit_stack=False):
         self.labels = labels
         self.n_features = n_features
         self.word_ngrams = word_ngrams
@@ -265,6 +301,8 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
         self.min_language_sentences = min_language_sentences
         self.rich_cues = rich_cues
         self.drop_boilerplate = drop_boilerplate
+        self.unit_weight = unit_weight
+        self.unit_stack = unit_stack
 
     # ----------------------------------------------------------------- features
     def _blocks(self, frame: pd.DataFrame, cues: np.ndarray):
@@ -279,18 +317,30 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
             extra = np.hstack([extra, self._embeddings(frame)])
         return text, text[:, :int(self.n_features)], extra
 
-    def _features(self, frame: pd.DataFrame, operators, cues: np.ndarray) -> sp.csr_matrix:
-        """The stage-1 design matrix: sentence, previous, next and post words, cues."""
+    def _unit_weight(self) -> float:
+        # getattr: bundles saved before the option existed load without the attribute
+        return float(getattr(self, "unit_weight", 0.0) or 0.0)
+
+    def _unit_stack(self) -> bool:
+        return bool(getattr(self, "unit_stack", False))
+
+    def _features(self, frame: pd.DataFrame, operators, cues: np.ndarray, unit_mean=None) -> sp.csr_matrix:
+        """The stage-1 design matrix: sentence, previous, next and post words, (unit words,) cues.
+
+        ``unit_mean``: :func:`_mean_operator` of the annotation units, needed when ``unit_weight`` is set.
+        """
         text, words, extra = self._blocks(frame, cues)
         prev, following, post_mean = operators
+        unit_block = [(unit_mean @ words) * self._unit_weight()] if self._unit_weight() else []
         return sp.hstack([
             text,
             (prev @ words) * self.context_weight, (following @ words) * self.context_weight,
             (post_mean @ words) * self.post_weight,
+            *unit_block,
             sp.csr_matrix(extra),
         ], format="csr")
 
-    def _linear_scores(self, model: LogisticRegression, blocks, operators) -> np.ndarray:
+    def _linear_scores(self, model: LogisticRegression, blocks, operators, unit_mean=None) -> np.ndarray:
         """``model.decision_function(self._features(...))`` without building the wide matrix.
 
         The context blocks are linear in the word block, so each is one product of the word
@@ -300,10 +350,21 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
         prev, following, post_mean = operators
         coef = model.coef_.ravel()
         t, n = text.shape[1], words.shape[1]
-        scores = text @ coef[:t] + extra @ coef[t + 3 * n:] + model.intercept_[0]
+        context_blocks = 4 if self._unit_weight() else 3
+        scores = text @ coef[:t] + extra @ coef[t + context_blocks * n:] + model.intercept_[0]
         scores = scores + self.context_weight * (prev @ (words @ coef[t:t + n]))
         scores = scores + self.context_weight * (following @ (words @ coef[t + n:t + 2 * n]))
-        return scores + self.post_weight * (post_mean @ (words @ coef[t + 2 * n:t + 3 * n]))
+        scores = scores + self.post_weight * (post_mean @ (words @ coef[t + 2 * n:t + 3 * n]))
+        if self._unit_weight():
+            scores = scores + self._unit_weight() * (unit_mean @ (words @ coef[t + 3 * n:t + 4 * n]))
+        return scores
+
+    def _units(self, frame: pd.DataFrame, codes: np.ndarray):
+        """Annotation-unit codes and their mean operator, or (None, None) when no option reads them."""
+        if not (self._unit_weight() or self._unit_stack()):
+            return None, None
+        units = _unit_codes(frame, codes)
+        return units, _mean_operator(units)
 
     def _embeddings(self, frame: pd.DataFrame) -> np.ndarray:
         from training.claim_embeddings import encode
@@ -361,8 +422,9 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
                                                  ).fit(_strings(frame, "text"))
         groups = _post_codes(frame)
         operators = _neighbour_matrices(frame, groups)
+        units, unit_mean = self._units(frame, groups)
         cues = _cue_features(frame)
-        features = self._features(frame, operators, cues)
+        features = self._features(frame, operators, cues, unit_mean)
         boilerplate = self._boilerplate_rows(frame)
         folds = list(GroupKFold(n_splits=self.cv_folds).split(features, groups=groups))
         languages = _languages(frame)
@@ -378,7 +440,7 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
                                           needed=set(languages[test_rows]))
                 out_of_fold[test_rows] = _stage1_scores(models, features[test_rows], languages[test_rows])
             self.stage1_[label] = self._fit_stage1(features, target, weights, languages, np.arange(len(frame)))
-            stacked = _stack_features(out_of_fold, groups, operators, cues)
+            stacked = _stack_features(out_of_fold, groups, operators, cues, units if self._unit_stack() else None)
             calibrated = np.zeros(len(frame))
             for train_rows, test_rows in folds:
                 calibrator = LogisticRegression(max_iter=1000).fit(stacked[train_rows], target[train_rows],
@@ -399,6 +461,7 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
             return np.zeros((0, len(self.labels_)))
         codes = _post_codes(frame)
         operators = _neighbour_matrices(frame, codes)
+        units, unit_mean = self._units(frame, codes)
         cues = _cue_features(frame)
         blocks = self._blocks(frame, cues)
         languages = _languages(frame)
@@ -408,8 +471,10 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
             scores = np.zeros(len(frame))
             for lang in sorted(set(languages)):
                 rows = languages == lang
-                scores[rows] = self._linear_scores(models.get(lang, models.get("*")), blocks, operators)[rows]
-            columns.append(self.stage2_[label].predict_proba(_stack_features(scores, codes, operators, cues))[:, 1])
+                scores[rows] = self._linear_scores(models.get(lang, models.get("*")), blocks, operators,
+                                                   unit_mean)[rows]
+            stacked = _stack_features(scores, codes, operators, cues, units if self._unit_stack() else None)
+            columns.append(self.stage2_[label].predict_proba(stacked)[:, 1])
         scores = np.column_stack(columns)
         scores[self._boilerplate_rows(frame)] = 0.0
         return scores

@@ -60,7 +60,8 @@ def test_same_data_same_predictions_and_bytes(tmp_path):
     assert a.read_bytes() == b.read_bytes()
 
 
-@pytest.mark.parametrize("options", [{}, {"rich_cues": True, "drop_boilerplate": True}])
+@pytest.mark.parametrize("options", [{}, {"rich_cues": True, "drop_boilerplate": True},
+                                     {"unit_weight": 0.5, "unit_stack": True}])
 def test_bundle_round_trip_gives_identical_predictions(tmp_path, options):
     model, frame, _ = fitted(**options)
     save_component(tmp_path, "claims", model, metadata={"labels": model.labels_}, card_section="claims")
@@ -195,16 +196,41 @@ def test_languages_with_enough_sentences_get_their_own_stage1_model():
     assert model.predict_scores(unseen).shape == (4, 1)
 
 
-@pytest.mark.parametrize("rich_cues", [False, True])
-def test_fast_scoring_equals_the_design_matrix_path(rich_cues):
-    from training.claims import _cue_features, _neighbour_matrices
+@pytest.mark.parametrize("options", [{}, {"rich_cues": True}, {"unit_weight": 0.5}])
+def test_fast_scoring_equals_the_design_matrix_path(options):
+    from training.claims import _cue_features, _neighbour_matrices, _post_codes
 
-    model, frame, _ = fitted(rich_cues=rich_cues)
+    model, frame, _ = fitted(**options)
     operators, cues = _neighbour_matrices(frame), _cue_features(frame)
+    _, unit_mean = model._units(frame, _post_codes(frame))
     stage1 = model.stage1_["checkworthy"]["*"]
-    expected = stage1.decision_function(model._features(frame, operators, cues))
-    np.testing.assert_allclose(model._linear_scores(stage1, model._blocks(frame, cues), operators), expected,
-                               rtol=1e-4, atol=1e-5)
+    expected = stage1.decision_function(model._features(frame, operators, cues, unit_mean))
+    np.testing.assert_allclose(model._linear_scores(stage1, model._blocks(frame, cues), operators, unit_mean),
+                               expected, rtol=1e-4, atol=1e-5)
+
+
+def test_annotation_units_run_on_until_terminal_punctuation():
+    from training.claims import _post_codes, _unit_codes
+
+    texts = ["Посол вызван в МИД — источник", "Ему вручили ноту.", "Цены выросли на 5%;", "Импорт упал",
+             "«Это ложь.»", "Новый пост без точки", "Другой пост.", "Trade grew (officially.)", "It fell"]
+    posts = [0, 0, 0, 0, 0, 1, 2, 3, 3]
+    frame = pd.DataFrame({"text": texts, "lang": "ru", "post": posts, "position": [0, 1, 2, 3, 4, 0, 0, 0, 1],
+                          "count": [5, 5, 5, 5, 5, 1, 1, 2, 2]})
+    units = _unit_codes(frame, _post_codes(frame)).tolist()
+    # a headline without a full stop joins the next sentence; ";" and a stop before closing quotes end a unit;
+    # a post's last sentence never joins the next post
+    assert units == [0, 0, 1, 2, 2, 3, 4, 5, 6]
+
+
+def test_unit_options_off_reproduce_a_model_saved_before_they_existed():
+    model, frame, _ = fitted(rich_cues=True)
+    old = fitted(rich_cues=True)[0]
+    for name in ("unit_weight", "unit_stack"):  # an old bundle has neither attribute
+        delattr(old, name)
+    np.testing.assert_array_equal(old.predict_scores(frame), model.predict_scores(frame))
+    with_units, _, _ = fitted(rich_cues=True, unit_stack=True)
+    assert with_units.stage2_["checkworthy"].coef_.shape[1] == model.stage2_["checkworthy"].coef_.shape[1] + 3
 
 
 @pytest.mark.parametrize("text", ["Подписывайтесь на наш канал!", "Подписаться | Прислать новость", "@some_channel",
