@@ -102,3 +102,15 @@ def test_shared_russian_dump_is_russian(shared_data):
         texts = [json.loads(line)["text"] for line in handle]
     langs = detect_languages(texts)
     assert langs.count("ru") / len(langs) > 0.99
+
+
+def test_arrow_array_gets_the_same_answers_as_strings():
+    import pyarrow as pa
+
+    long_open = "Сводка: " + "12:00 — " * 20 + "Министр провёл переговоры с коллегой из Индии о поставках."  # the model reads past 200 characters
+    texts = RUSSIAN + ENGLISH + [None, "", "👍", long_open, long_open, "Міністр закордонних справ провів переговори.",
+                                 "The Minister met the Indian ambassador today: https://mfa.example/ru/новости/1"]
+    array = pa.array(texts, type=pa.large_string())
+    for max_chars, shortcut in ((lang.PREFIX_CHARS, True), (lang.PREFIX_CHARS, False), (30, True)):
+        assert (detect_languages(array, max_chars=max_chars, shortcut=shortcut)
+                == detect_languages(texts, max_chars=max_chars, shortcut=shortcut))
