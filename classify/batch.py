@@ -42,7 +42,7 @@ from classify.batch_state import (PART_EXTENSIONS, SinceLastState, chunk_keys, c
                                   write_part)
 from classify.errors import InputError
 from classify.io import TableWriter, atomic_output, output_format
-from classify.workers import warm_process_pool
+from classify.workers import use_system_arrow_allocator, warm_process_pool
 
 ENGINES = ("local", "dask")
 
@@ -84,6 +84,7 @@ def cached_model(model_path: str):
     """Load a model bundle once per process (per worker, for process pools and Dask workers)."""
     from classify.model import load_model
 
+    use_system_arrow_allocator()  # every worker passes here before its first chunk
     return load_model(shipped_models.get(model_path, model_path))
 
 
@@ -262,6 +263,7 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
     from classify.ingest.detect import expand_inputs
 
     started = time.perf_counter()
+    use_system_arrow_allocator()
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if engine == "dask" and not scheduler:
