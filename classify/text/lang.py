@@ -188,13 +188,10 @@ def load_model() -> None:
     _model()
 
 
-def _label(text: str, max_chars: int, shortcut: bool) -> str:
-    if shortcut:
-        # Decided on the raw prefix: markup, digits and emoji do not count as letters anyway.
-        decided = _shortcut(_strip_links(text[:max_chars]))
-        if decided is not None:
-            return decided
-    clean = clean_for_lid(text, max_chars)
+def _model_label(window: str, max_chars: int) -> str:
+    """fastText's answer for a text the shortcut leaves open (``window``: its first 2 * ``max_chars``
+    characters, all that :func:`clean_for_lid` reads)."""
+    clean = clean_for_lid(window, max_chars)
     letters, _, _ = _letter_counts(clean)
     if letters < MIN_LETTERS:
         return "other"
@@ -212,51 +209,58 @@ def detect_languages(texts: Iterable[str | None] | pa.Array, *, max_chars: int =
     ``texts`` may be an Arrow string array (as the post table hands it to its workers).
     ``max_chars`` is how much cleaned text the model sees; ``shortcut=False``
     sends every text to the model (used to measure the shortcut's agreement).
-    Identical texts are identified once.
+    Only the start of a text is read: its first ``max_chars`` characters by the shortcut (on
+    the raw prefix: markup, digits and emoji do not count as letters anyway), twice that by the
+    model's cleaning, and texts that start alike are identified once.
     """
-    if isinstance(texts, pa.Array):
-        return _detect_array(texts, max_chars, shortcut)
-    seen: dict[str, str] = {}
-    result = []
-    for text in texts:
-        if not text:
-            result.append("other")
-            continue
-        lang = seen.get(text)
-        if lang is None:
-            lang = seen[text] = _label(text, max_chars, shortcut)
-        result.append(lang)
+    if not isinstance(texts, pa.Array):
+        texts = list(texts)
+    result = ["other"] * len(texts)  # what empty and null texts stay
+    if shortcut:
+        rows = _decide_by_shortcut(_heads(texts, max_chars), result)
+        windows = _heads(texts, 2 * max_chars, rows)
+    else:
+        windows = _heads(texts, 2 * max_chars)
+        rows = range(len(texts))
+    labels: dict[str, str] = {}
+    for row, window in zip(rows, windows):
+        if window:
+            lang = labels.get(window)
+            if lang is None:
+                lang = labels[window] = _model_label(window, max_chars)
+            result[row] = lang
     return result
 
 
 _UNSEEN = object()
 
 
-def _detect_array(texts: pa.Array, max_chars: int, shortcut: bool) -> list[str]:
-    """:func:`detect_languages` of an Arrow string array, decoding to Python strings only what is
-    read: the shortcut's ``max_chars`` of every text, then ``clean_for_lid``'s ``2 * max_chars`` of the
-    texts it leaves to the model (a fifth of Russian news), not whole texts."""
-    if not shortcut:
-        return detect_languages(pc.utf8_slice_codeunits(texts, 0, 2 * max_chars).to_pylist(), max_chars=max_chars,
-                                shortcut=False)
+def _decide_by_shortcut(heads: list, result: list) -> list[int]:
+    """Fills ``result`` where :func:`_shortcut` decides the head; returns the other rows with text."""
     decided: dict[str, str | None] = {}
-    result: list = []
     open_rows = []
-    for row, head in enumerate(pc.utf8_slice_codeunits(texts, 0, max_chars).to_pylist()):
-        if not head:
-            result.append("other")
-            continue
-        lang = decided.get(head, _UNSEEN)
-        if lang is _UNSEEN:
-            lang = decided[head] = _shortcut(_strip_links(head))
-        if lang is None:
-            open_rows.append(row)
-        result.append(lang)
-    if open_rows:
-        heads = pc.utf8_slice_codeunits(texts.take(open_rows), 0, 2 * max_chars).to_pylist()
-        for row, lang in zip(open_rows, detect_languages(heads, max_chars=max_chars, shortcut=False)):
-            result[row] = lang
-    return result
+    for row, head in enumerate(heads):
+        if head:
+            lang = decided.get(head, _UNSEEN)
+            if lang is _UNSEEN:
+                lang = decided[head] = _shortcut(_strip_links(head))
+            if lang is None:
+                open_rows.append(row)
+            else:
+                result[row] = lang
+    return open_rows
+
+
+def _heads(texts: list | pa.Array, chars: int, rows: list[int] | None = None) -> list:
+    """The first ``chars`` characters of each text, or of the texts at ``rows``; null stays None.
+
+    Of an Arrow array only those characters are decoded to Python strings (the post table's
+    workers get their texts that way): a fraction of decoding whole texts."""
+    if isinstance(texts, pa.Array):
+        if rows is not None:
+            texts = texts.take(pa.array(rows, type=pa.int64()))
+        return pc.utf8_slice_codeunits(texts, 0, chars).to_pylist()
+    return [text[:chars] if text else text for text in (texts if rows is None else map(texts.__getitem__, rows))]
 
 
 def detect_language(text: str | None) -> str:

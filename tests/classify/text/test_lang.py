@@ -76,11 +76,19 @@ def test_shortcut_decides_only_when_sure(text, expected):
 
 
 def test_identical_texts_are_identified_once(monkeypatch):
-    calls = []
-    real = lang._label
-    monkeypatch.setattr(lang, "_label", lambda *args: calls.append(args) or real(*args))
-    assert detect_languages(ENGLISH[:1] * 5) == ["en"] * 5
-    assert len(calls) == 1
+    calls = {"shortcut": 0, "model": 0}
+
+    def counted(name, real):
+        def call(*args):
+            calls[name] += 1
+            return real(*args)
+        return call
+
+    monkeypatch.setattr(lang, "_shortcut", counted("shortcut", lang._shortcut))
+    monkeypatch.setattr(lang, "_model_label", counted("model", lang._model_label))
+    ukrainian = "Міністр закордонних справ провів переговори з колегою з Індії щодо постачання добрив."
+    assert detect_languages(ENGLISH[:1] * 5 + [ukrainian] * 5) == ["en"] * 5 + ["other"] * 5
+    assert calls == {"shortcut": 2, "model": 2}  # once per distinct text (both are left to the model)
 
 
 def test_model_is_loaded_once_and_offline(monkeypatch):
