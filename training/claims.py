@@ -10,7 +10,9 @@ language, the post it comes from and its position there. Two stages:
    ``rich_cues`` also numbers, quantities, dates, reporting verbs, pronouns,
    opinion words, capitalised names and headline form, the same for every language);
 2. a small logistic regression over the stage-1 scores of the sentence, its
-   neighbours and its post, fitted on *out-of-fold* stage-1 scores (folds by
+   neighbours and its post (with ``unit_stack`` also of its annotation unit: the
+   sentences up to one ending with terminal punctuation, as the gold annotators
+   segmented), fitted on *out-of-fold* stage-1 scores (folds by
    post). Its output is the calibrated probability (a Platt-style calibration
    that also reads the context), and per-language thresholds are chosen on
    cross-validated stage-2 probabilities to maximise F1.
