@@ -288,6 +288,10 @@ def _option_lines(params: dict) -> list[str]:
     if params.get("drop_boilerplate"):
         notes.append("calls to action and channel furniture (subscribe, send us news, read more, a bare @channel, "
                      "ad markers) train as negatives and never count as claims")
+    if params.get("unit_stack"):
+        notes.append("stage 2 also reads the scores of the sentence's annotation unit (sentences up to terminal "
+                     "punctuation, as the gold annotators segmented: a headline shares the label of the sentence "
+                     "it runs into)")
     return ["Options: " + "; ".join(notes) + ".", ""] if notes else []
 
 
