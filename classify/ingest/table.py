@@ -9,7 +9,10 @@ all inputs of the run). Duplicates are flagged, never dropped, unless
 
 Memory stays bounded for exports of any size: posts stream through in chunks,
 and each post seen is remembered by a 64-bit text hash and a packed 64-bit
-reference to its id, not by its text.
+reference to its id, not by its text; past :data:`MAX_TEXTS_IN_MEMORY` texts
+that index moves to a temporary SQLite file. (Posts that have their own ``id``
+but no channel message id keep that id in memory, and posts with neither keep
+a count of their text hash id.)
 
 ``jobs=N`` (N > 1) hands language identification and text hashing, about two
 thirds of the work, to N worker processes while this process reads and builds
@@ -23,6 +26,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import os
+import sqlite3
+import tempfile
+import weakref
 from collections import deque
 from itertools import islice
 from operator import itemgetter
@@ -73,11 +80,23 @@ class _IdRefs:
         return f"{self._channel_names[ref >> _MESSAGE_ID_BITS]}/{ref & ((1 << _MESSAGE_ID_BITS) - 1)}"
 
 
-class _SeenTexts:
-    """Text hashes seen so far with the id ref of their first post: sorted numpy runs, merged as they grow."""
+MAX_TEXTS_IN_MEMORY = 1 << 21
+"""Text hashes the duplicate index keeps in memory (16 bytes each with their refs: 32 MB).
 
-    def __init__(self):
+Beyond this they move to a temporary SQLite file, so memory stays flat however large the input.
+Looking a chunk's hashes up there costs about 2.3 µs per post instead of 0.4 (1,000,000 hashes,
+a third of them repeats), next to about 40 µs to read a post and 350 to tag it.
+"""
+
+
+class _SeenTexts:
+    """Text hashes seen so far with the id ref of their first post: sorted numpy runs, merged as they grow,
+    moved to disk (:class:`_TextsOnDisk`) when they outgrow :data:`MAX_TEXTS_IN_MEMORY`."""
+
+    def __init__(self, max_in_memory: int | None = None):
         self._runs: list[tuple[np.ndarray, np.ndarray]] = []
+        self._max_in_memory = MAX_TEXTS_IN_MEMORY if max_in_memory is None else max_in_memory
+        self._on_disk: _TextsOnDisk | None = None
 
     def first_refs(self, keys: np.ndarray, refs: np.ndarray) -> np.ndarray:
         """For each post, the ref of an earlier post with the same key, else -1 (key 0: never a duplicate)."""
@@ -94,6 +113,11 @@ class _SeenTexts:
             hit = (run_keys[at] == unique) & ~found
             first_ref[hit] = run_refs[at[hit]]
             found |= hit
+        if self._on_disk is not None and not found.all():
+            open_rows = np.flatnonzero(~found)
+            hit, hit_refs = self._on_disk.lookup(unique[open_rows])
+            first_ref[open_rows[hit]] = hit_refs
+            found[open_rows[hit]] = True
         if not found.all():
             self._add(unique[~found], first_ref[~found])
         is_first = (first[inverse] == np.arange(len(keys))) & ~found[inverse]
@@ -107,6 +131,48 @@ class _SeenTexts:
             keys, refs = np.concatenate([k2, k1]), np.concatenate([r2, r1])
             order = np.argsort(keys, kind="stable")
             self._runs.append((keys[order], refs[order]))
+        if sum(len(run_keys) for run_keys, _ in self._runs) > self._max_in_memory:
+            if self._on_disk is None:
+                self._on_disk = _TextsOnDisk()
+            for run_keys, run_refs in self._runs:
+                self._on_disk.add(run_keys, run_refs)
+            self._runs = []
+
+
+class _TextsOnDisk:
+    """Text hashes and refs in a temporary SQLite table: lookups by primary key, a page cache of 8 MB."""
+
+    _LOOKUP_BATCH = 500  # keys per query, well under SQLite's limit on bound parameters
+
+    def __init__(self):
+        folder = tempfile.TemporaryDirectory(prefix="classify-seen-")
+        self._db = sqlite3.connect(os.path.join(folder.name, "seen.sqlite"))
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -8000"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._db.execute("CREATE TABLE seen (key INTEGER PRIMARY KEY, ref INTEGER NOT NULL)")
+        weakref.finalize(self, _close_and_remove, self._db, folder)
+
+    def add(self, keys: np.ndarray, refs: np.ndarray) -> None:
+        """Store new keys (none of them stored yet: callers look them up first)."""
+        self._db.executemany("INSERT INTO seen VALUES (?, ?)", zip(keys.view(np.int64).tolist(), refs.tolist()))
+
+    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions in ``keys`` (sorted, distinct uint64) of the keys stored here, and their refs."""
+        found_keys, found_refs = [], []
+        signed = keys.view(np.int64).tolist()  # SQLite integers are signed 64-bit
+        for start in range(0, len(signed), self._LOOKUP_BATCH):
+            batch = signed[start:start + self._LOOKUP_BATCH]
+            for key, ref in self._db.execute(
+                    f"SELECT key, ref FROM seen WHERE key IN ({','.join('?' * len(batch))})", batch):
+                found_keys.append(key)
+                found_refs.append(ref)
+        positions = np.searchsorted(keys, np.array(found_keys, dtype=np.int64).view(np.uint64))
+        return positions, np.array(found_refs, dtype=np.int64)
+
+
+def _close_and_remove(db: sqlite3.Connection, folder: tempfile.TemporaryDirectory) -> None:
+    db.close()
+    folder.cleanup()
 
 
 def _text_array(texts: list[str]) -> pa.Array | list[str]:

@@ -6,10 +6,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from pandas.testing import assert_frame_equal
 
 from classify.errors import InputError
 from classify.ingest import (POST_COLUMNS, IngestStats, detect_format, iter_posts, post_chunks, posts_frame, read_posts,
                              write_posts)
+from classify.ingest import table
 from classify.ingest.table import _SeenTexts
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -154,10 +156,13 @@ def test_skipped_records_are_counted(tmp_path):
     assert stats.summary() == "1 posts, 0 duplicates flagged, 0 service messages ignored, 1 bad records skipped"
 
 
-def test_seen_texts_agree_with_a_dictionary_over_many_chunks():
+@pytest.mark.parametrize("max_in_memory", [None, 50])
+def test_seen_texts_agree_with_a_dictionary_over_many_chunks(max_in_memory):
     rng = random.Random(7)
-    keys = [rng.choice([0, *range(1, 400)]) * 2654435761 % (1 << 64) for _ in range(5000)]
-    seen, expected, first_ref = _SeenTexts(), [], {}
+    # 1 << 63 and up: hashes that SQLite, with signed integers, must store and find too
+    keys = [rng.choice([0, *range(1, 400)]) * 11400714819323198485 % (1 << 64) for _ in range(5000)]
+    assert any(key >= 1 << 63 for key in keys)
+    seen, expected, first_ref = _SeenTexts(max_in_memory), [], {}
     for ref, key in enumerate(keys):
         expected.append(-1 if key == 0 or key not in first_ref else first_ref[key])
         if key:
@@ -168,6 +173,17 @@ def test_seen_texts_agree_with_a_dictionary_over_many_chunks():
         got.extend(seen.first_refs(chunk, np.arange(start, start + len(chunk), dtype=np.int64)).tolist())
     assert got == expected
     assert len(seen._runs) < 8  # runs are merged as they grow
+    assert (seen._on_disk is not None) == (max_in_memory is not None)
+
+
+def test_a_duplicate_index_moved_to_disk_flags_the_same_posts(monkeypatch):
+    def in_chunks_of_four():
+        return pd.concat(post_chunks(SAMPLE, chunk_size=4), ignore_index=True)
+
+    expected = in_chunks_of_four()
+    monkeypatch.setattr(table, "MAX_TEXTS_IN_MEMORY", 3)
+    assert_frame_equal(in_chunks_of_four(), expected)
+    assert expected["duplicate_of"].notna().any()
 
 
 @pytest.mark.parametrize("suffix", ["parquet", "jsonl", "csv"])
