@@ -83,10 +83,22 @@ def test_bad_input_names_the_file_and_line_and_leaves_no_output(tmp_path, taggin
         tag_batch([small_archive], tmp_path / "out.jsonl", model_path=tmp_path)
 
 
+# The tiny bundle tags a chunk in milliseconds: each finished part waits a little, so that the whole run
+# takes seconds and the signal lands midway, not after the last part.
 _RUN = """
-import sys
-from classify.batch import tag_batch
-tag_batch([sys.argv[1]], sys.argv[2], model_path=sys.argv[3], jobs=int(sys.argv[4]), chunk_size=40, resume=True)
+import sys, time
+from classify import batch
+
+write_part = batch.write_part
+
+
+def write_part_slowly(*args):
+    write_part(*args)
+    time.sleep(0.05)
+
+
+batch.write_part = write_part_slowly
+batch.tag_batch([sys.argv[1]], sys.argv[2], model_path=sys.argv[3], jobs=int(sys.argv[4]), chunk_size=40, resume=True)
 """
 
 
