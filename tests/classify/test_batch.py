@@ -84,10 +84,13 @@ def test_bad_input_names_the_file_and_line_and_leaves_no_output(tmp_path, taggin
 
 
 # The tiny bundle tags a chunk in milliseconds: each finished part waits a little, so that the whole run
-# takes seconds and the signal lands midway, not after the last part.
+# takes seconds and the signal lands midway, not after the last part. Ctrl-C raises KeyboardInterrupt as
+# in a terminal even where this test runs from a background job (whose shell makes children ignore SIGINT).
 _RUN = """
-import sys, time
+import signal, sys, time
 from classify import batch
+
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 write_part = batch.write_part
 
