@@ -27,7 +27,6 @@ from __future__ import annotations
 import concurrent.futures as futures
 import contextlib
 import functools
-import json
 import shutil
 import tempfile
 import time

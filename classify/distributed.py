@@ -191,4 +191,3 @@ def dask_engine(scheduler: str, model_path: str) -> Iterator:
         if not threads:
             raise InputError(scheduler, "the Dask scheduler has no workers")
         yield Engine(_DirectExecutor(client, scheduler), threads)
-

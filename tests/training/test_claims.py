@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from classify.bundle import load_bundle, register_trusted_type, save_component
+from classify.bundle import load_bundle, save_component
 from training.claims import ClaimSentenceClassifier
 from training.train_claims import (ClaimDataSource, ClaimsTrainingConfig, claims_card_section, sentence_examples,
                                    train_claims)
