@@ -44,6 +44,7 @@ from classify.ingest._base import IngestStats
 from classify.ingest.detect import expand_inputs, read_options, reader
 from classify.ingest.schema import POST_COLUMN_NAMES, POST_COLUMNS
 from classify.io import TableWriter, arrow_schema, output_format
+from classify.text import kernels
 from classify.text.lang import detect_languages, load_model as load_language_model
 from classify.text.normalize import normalized_bytes, text_key, text_keys
 from classify.workers import warm_process_pool
@@ -212,8 +213,10 @@ def _cyclic_gc_paused() -> Iterator[None]:
 def _languages_and_keys(texts: pa.Array | list[str], languages: bool = True,
                         strings: list[str] | None = None) -> tuple[list, np.ndarray]:
     """What is computed from the texts alone (in a worker process when ``jobs`` > 1, which gets
-    only the Arrow array); ``strings``: the same texts as Python strings, when at hand."""
-    langs = detect_languages(texts if strings is None else strings) if languages else [None] * len(texts)
+    only the Arrow array); ``strings``: the same texts as Python strings, when at hand (quicker
+    to cut heads from, unless the compiled shortcut reads the Arrow buffers)."""
+    by_strings = strings is not None and not kernels.available()
+    langs = detect_languages(strings if by_strings else texts) if languages else [None] * len(texts)
     return langs, _chunk_keys(texts)
 
 

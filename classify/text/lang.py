@@ -31,9 +31,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from classify.text import kernels
 from classify.text.normalize import remove_links
 
 LANGUAGES = ("ru", "en", "other")
@@ -184,8 +186,10 @@ def _model():
 
 
 def load_model() -> None:
-    """Load the language model now: before forking workers that then share it, or as their initializer."""
+    """Load the language model (and the compiled shortcut's tables) now: before forking workers that
+    then share them, or as their initializer."""
     _model()
+    kernels.configure()
 
 
 def _model_label(window: str, max_chars: int) -> str:
@@ -217,7 +221,11 @@ def detect_languages(texts: Iterable[str | None] | pa.Array, *, max_chars: int =
         texts = list(texts)
     result = ["other"] * len(texts)  # what empty and null texts stay
     if shortcut:
-        rows = _decide_by_shortcut(_heads(texts, max_chars), result)
+        codes = kernels.shortcut_codes(texts, max_chars) if isinstance(texts, pa.Array) else None
+        if codes is None:
+            rows = _decide_by_shortcut(_heads(texts, max_chars), result)
+        else:
+            result, rows = _decide_by_codes(texts, codes, max_chars)
         windows = _heads(texts, 2 * max_chars, rows)
     else:
         windows = _heads(texts, 2 * max_chars)
@@ -233,6 +241,22 @@ def detect_languages(texts: Iterable[str | None] | pa.Array, *, max_chars: int =
 
 
 _UNSEEN = object()
+_CODE_LABELS = np.array(["other", "other", "ru", "en", "other"], dtype=object)
+
+
+def _decide_by_codes(texts: pa.Array, codes: np.ndarray, max_chars: int) -> tuple[list, list[int]]:
+    """The languages the compiled shortcut decided (:func:`classify.text.kernels.shortcut_codes`)
+    and the rows left for the model; the texts it hands back go through :func:`_shortcut` here."""
+    result = _CODE_LABELS[codes].tolist()
+    open_rows = np.flatnonzero(codes == kernels.OPEN).tolist()
+    deferred = np.flatnonzero(codes == kernels.DEFER).tolist()
+    if deferred:
+        deferred_result = ["other"] * len(deferred)
+        still_open = _decide_by_shortcut(_heads(texts, max_chars, deferred), deferred_result)
+        for row, lang in zip(deferred, deferred_result):
+            result[row] = lang
+        open_rows = sorted(open_rows + [deferred[index] for index in still_open])
+    return result, open_rows
 
 
 def _decide_by_shortcut(heads: list, result: list) -> list[int]:

@@ -20,6 +20,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from classify.text import kernels
+
 _MARKDOWN_LINK = re.compile(r"\[([^\]\n]*)\]\(([^)\s]*)\)")
 # The link's label (group 1) as the replacement: a C callable, faster than expanding the template r"\1".
 _LABEL = itemgetter(1)
@@ -70,8 +72,12 @@ def _canonical_keys(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     :func:`normalized_bytes`): two C-speed bytes calls per text cost less than byte-wide numpy masks."""
     buffer = data.tobytes()
     bounds = offsets.tolist()
-    canonical = [buffer[start:end].translate(None, _ASCII_NON_ALNUM).replace(_YO, _YE)
-                 for start, end in zip(bounds, bounds[1:])]
+    return _hash_keys([buffer[start:end].translate(None, _ASCII_NON_ALNUM).replace(_YO, _YE)
+                       for start, end in zip(bounds, bounds[1:])])
+
+
+def _hash_keys(canonical: list[bytes]) -> np.ndarray:
+    """:func:`hash_key` of each normalised text."""
     blake2b = hashlib.blake2b
     digests = b"".join([blake2b(text, digest_size=8).digest() for text in canonical])
     keys = np.frombuffer(digests, dtype="<u8").astype(np.uint64) | np.uint64(1)
@@ -86,9 +92,16 @@ _SLICE = 1024
 def text_keys(texts: pa.Array) -> np.ndarray:
     """:func:`text_key` of every text of a string array (nulls: 0), a slice of texts at a time.
 
-    Same steps as :func:`normalized_bytes`, in pyarrow and numpy; texts with letters beyond
-    ASCII and basic Cyrillic or rarer symbols go through :func:`text_key` one by one.
+    Same steps as :func:`normalized_bytes`, in the compiled loop of :mod:`classify.text.kernels`
+    when it was built, else in pyarrow and numpy; texts with letters beyond ASCII and basic
+    Cyrillic or rarer symbols go through :func:`text_key` one by one.
     """
+    canonical = kernels.canonical_texts(texts)
+    if canonical is not None:
+        left_to_python = [index for index, value in enumerate(canonical) if value is None]
+        for index in left_to_python:
+            canonical[index] = normalized_bytes(texts[index].as_py())
+        return _hash_keys(canonical)
     return np.concatenate([np.empty(0, dtype=np.uint64)] + [
         _slice_keys(texts.slice(start, _SLICE)) for start in range(0, len(texts), _SLICE)])
 

@@ -1,0 +1,417 @@
+/* Compiled loops for the two per-text steps of reading posts: the ru/en language shortcut
+ * (classify.text.lang._shortcut) and the normalised text behind duplicate keys
+ * (classify.text.normalize.normalized_bytes).
+ *
+ * Both work on an Arrow string column as (offsets, UTF-8 bytes). The Python functions stay the
+ * definition: every character property used here (case, whitespace, word characters, the
+ * letter classes, the word lists) comes from Python through configure(), and a text with a
+ * character whose lower-casing this code does not reproduce is handed back undecided
+ * (DEFER / None), for the Python function to settle.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define TABLE_SIZE 0x20000 /* code points with properties: the BMP and plane 1 (emoji) */
+
+/* flags[code point] bits, set by configure() from Python's own str methods and patterns */
+#define F_LANG_SIMPLE 1   /* the shortcut may see it: lower() is itself, or ASCII / basic Cyrillic */
+#define F_SPACE 2         /* str.isspace() */
+#define F_WORD 4          /* matched by the pattern \w */
+#define F_NON_RUSSIAN 8   /* a letter of another Cyrillic alphabet */
+#define F_RUSSIAN_ONLY 16 /* ы э ё, either case */
+#define F_KEY_SYMBOL 32   /* removed from normalised text */
+
+#define CODE_EMPTY 0
+#define CODE_OPEN 1
+#define CODE_RU 2
+#define CODE_EN 3
+#define CODE_DEFER 4
+
+#define WORD_SLOTS 256
+#define MAX_WORD_CHARS 10
+
+typedef struct {
+    uint64_t keys[WORD_SLOTS]; /* packed word, 0 = empty slot */
+    uint8_t index[WORD_SLOTS]; /* the word's number, for counting distinct words */
+} WordSet;
+
+static uint8_t flags[TABLE_SIZE];
+static uint8_t letter_classes[256];
+static WordSet russian_words, english_words;
+static int min_letters;
+static int configured = 0;
+
+static inline unsigned slot_of(uint64_t key) {
+    return (unsigned)((key * 0x9E3779B97F4A7C15ULL) >> 56);
+}
+
+static int fill_words(WordSet *set, Py_buffer *packed) {
+    memset(set, 0, sizeof *set);
+    Py_ssize_t count = packed->len / 8;
+    if (count > 64) {
+        PyErr_SetString(PyExc_ValueError, "at most 64 words per list");
+        return -1;
+    }
+    const uint64_t *keys = packed->buf;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        unsigned slot = slot_of(keys[i]);
+        while (set->keys[slot]) slot = (slot + 1) % WORD_SLOTS;
+        set->keys[slot] = keys[i];
+        set->index[slot] = (uint8_t)i;
+    }
+    return 0;
+}
+
+/* The word's number in the set, or -1. */
+static inline int find_word(const WordSet *set, uint64_t key) {
+    unsigned slot = slot_of(key);
+    while (set->keys[slot]) {
+        if (set->keys[slot] == key) return set->index[slot];
+        slot = (slot + 1) % WORD_SLOTS;
+    }
+    return -1;
+}
+
+static PyObject *configure(PyObject *self, PyObject *args) {
+    Py_buffer table, classes, russian, english;
+    int letters;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*i", &table, &classes, &russian, &english, &letters)) return NULL;
+    PyObject *result = NULL;
+    if (table.len != TABLE_SIZE || classes.len != 256 || russian.len % 8 || english.len % 8) {
+        PyErr_SetString(PyExc_ValueError, "configure: tables of the wrong size");
+        goto done;
+    }
+    memcpy(flags, table.buf, TABLE_SIZE);
+    memcpy(letter_classes, classes.buf, 256);
+    if (fill_words(&russian_words, &russian) < 0 || fill_words(&english_words, &english) < 0) goto done;
+    min_letters = letters;
+    configured = 1;
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&table);
+    PyBuffer_Release(&classes);
+    PyBuffer_Release(&russian);
+    PyBuffer_Release(&english);
+    return result;
+}
+
+/* Decodes at most max_chars code points of UTF-8; returns their number, or -1 for invalid UTF-8. */
+static Py_ssize_t decode(const uint8_t *bytes, Py_ssize_t size, uint32_t *out, Py_ssize_t max_chars) {
+    Py_ssize_t i = 0, n = 0;
+    while (i < size && n < max_chars) {
+        uint32_t b = bytes[i], cp;
+        int extra;
+        if (b < 0x80) { out[n++] = b; i++; continue; }
+        if (b >= 0xC2 && b <= 0xDF) { cp = b & 0x1F; extra = 1; }
+        else if (b >= 0xE0 && b <= 0xEF) { cp = b & 0x0F; extra = 2; }
+        else if (b >= 0xF0 && b <= 0xF4) { cp = b & 0x07; extra = 3; }
+        else return -1;
+        if (i + extra >= size) return -1;
+        for (int k = 1; k <= extra; k++) {
+            uint32_t c = bytes[i + k];
+            if ((c & 0xC0) != 0x80) return -1;
+            cp = (cp << 6) | (c & 0x3F);
+        }
+        if ((extra == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return -1;
+        out[n++] = cp;
+        i += extra + 1;
+    }
+    return n;
+}
+
+static inline uint8_t flags_of(uint32_t cp) {
+    return cp < TABLE_SIZE ? flags[cp] : 0;
+}
+
+static inline uint32_t lower(uint32_t cp) {
+    if (cp >= 'A' && cp <= 'Z') return cp + 32;
+    if (cp >= 0x410 && cp <= 0x42F) return cp + 0x20;
+    if (cp >= 0x400 && cp <= 0x40F) return cp + 0x50;
+    return cp;
+}
+
+static inline int is_space(uint32_t cp) { return (flags_of(cp) & F_SPACE) != 0; }
+static inline int is_word(uint32_t cp) { return (flags_of(cp) & F_WORD) != 0; }
+
+/* Telegram markdown links [label](target) -> label, as MARKDOWN_LINK.sub(label) does:
+ * label without ']' or newline, target without ')' or whitespace. In place; returns the new length. */
+static Py_ssize_t keep_link_labels(uint32_t *cp, Py_ssize_t n) {
+    Py_ssize_t read = 0, write = 0;
+    while (read < n) {
+        if (cp[read] == '[') {
+            Py_ssize_t end = read + 1;
+            while (end < n && cp[end] != ']' && cp[end] != '\n') end++;
+            if (end + 1 < n && cp[end] == ']' && cp[end + 1] == '(') {
+                Py_ssize_t target = end + 2;
+                while (target < n && cp[target] != ')' && !is_space(cp[target])) target++;
+                if (target < n && cp[target] == ')') {
+                    for (Py_ssize_t k = read + 1; k < end; k++) cp[write++] = cp[k];
+                    read = target + 1;
+                    continue;
+                }
+            }
+        }
+        cp[write++] = cp[read++];
+    }
+    return write;
+}
+
+static inline int starts_with(const uint32_t *cp, Py_ssize_t n, Py_ssize_t at, const char *prefix) {
+    for (Py_ssize_t k = 0; prefix[k]; k++)
+        if (at + k >= n || cp[at + k] != (uint32_t)(unsigned char)prefix[k]) return 0;
+    return 1;
+}
+
+static inline int url_char(uint32_t c) {
+    return !(is_space(c) || c == '<' || c == '>' || c == '"' || c == '\'' || c == ']' || c == ')');
+}
+
+/* Bare URLs (https?://, www., t.me/ and what follows up to a space, quote or bracket) -> " ". */
+static Py_ssize_t blank_urls(uint32_t *cp, Py_ssize_t n) {
+    Py_ssize_t read = 0, write = 0;
+    while (read < n) {
+        Py_ssize_t after = -1;
+        if (starts_with(cp, n, read, "https://")) after = read + 8;
+        else if (starts_with(cp, n, read, "http://")) after = read + 7;
+        else if (starts_with(cp, n, read, "www.")) after = read + 4;
+        else if (starts_with(cp, n, read, "t.me/")) after = read + 5;
+        if (after >= 0 && after < n && url_char(cp[after])) {
+            while (after < n && url_char(cp[after])) after++;
+            cp[write++] = ' ';
+            read = after;
+            continue;
+        }
+        cp[write++] = cp[read++];
+    }
+    return write;
+}
+
+/* Mentions (an @ not after a word character, then word characters) -> " ". */
+static Py_ssize_t blank_mentions(uint32_t *cp, Py_ssize_t n) {
+    Py_ssize_t read = 0, write = 0;
+    while (read < n) {
+        /* The lookbehind reads the input: cp[read - 1] is not yet overwritten (write < read once
+         * anything was replaced, and equal to the input before that). */
+        if (cp[read] == '@' && read + 1 < n && is_word(cp[read + 1]) && (read == 0 || !is_word(cp[read - 1]))) {
+            read++;
+            while (read < n && is_word(cp[read])) read++;
+            cp[write++] = ' ';
+            continue;
+        }
+        cp[write++] = cp[read++];
+    }
+    return write;
+}
+
+static inline uint8_t lead_byte(uint32_t cp) {
+    if (cp < 0x80) return (uint8_t)cp;
+    if (cp < 0x800) return (uint8_t)(0xC0 | (cp >> 6));
+    if (cp < 0x10000) return (uint8_t)(0xE0 | (cp >> 12));
+    return (uint8_t)(0xF0 | (cp >> 18));
+}
+
+/* Distinct words of the set among the runs of [first, last] (+ extra) letters of the lower-cased text. */
+static int count_words(const uint32_t *cp, Py_ssize_t n, const WordSet *set, uint32_t first, uint32_t last,
+                       uint32_t extra, uint32_t base, int needed) {
+    uint64_t found = 0, key = 0;
+    int length = 0, count = 0;
+    for (Py_ssize_t i = 0; i <= n; i++) {
+        uint32_t c = i < n ? lower(cp[i]) : 0;
+        if ((c >= first && c <= last) || (extra && c == extra)) {
+            key = key * 64 + (c - base + 1);
+            length++;
+            continue;
+        }
+        if (length && length <= MAX_WORD_CHARS) {
+            int word = find_word(set, key);
+            if (word >= 0 && !(found >> word & 1)) {
+                found |= 1ULL << word;
+                if (++count >= needed) return count;
+            }
+        }
+        key = 0;
+        length = 0;
+    }
+    return count;
+}
+
+/* lang._shortcut(lang._strip_links(head)) for a head of simple characters. */
+static int shortcut(uint32_t *cp, Py_ssize_t n) {
+    n = keep_link_labels(cp, n);
+    n = blank_urls(cp, n);
+    n = blank_mentions(cp, n);
+    int letters = 0, cyrillic = 0, latin = 0, has_i = 0, russian_only = 0, non_russian = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint8_t class = letter_classes[lead_byte(cp[i])];
+        if (class != '.') {
+            letters++;
+            cyrillic += class == 'c';
+            latin += class == 'l';
+        }
+        uint8_t f = flags_of(cp[i]);
+        russian_only |= f & F_RUSSIAN_ONLY;
+        non_russian |= f & F_NON_RUSSIAN;
+        has_i |= cp[i] == 0x438 || cp[i] == 0x418;
+    }
+    if (letters < min_letters) return CODE_OPEN;
+    if (4 * cyrillic >= 3 * letters) {
+        if (has_i && russian_only && !non_russian && count_words(cp, n, &russian_words, 0x430, 0x44F, 0x451, 0x430, 2) >= 2)
+            return CODE_RU;
+        return CODE_OPEN;
+    }
+    if ((double)latin >= 0.95 * (double)letters && count_words(cp, n, &english_words, 'a', 'z', 0, 'a', 3) >= 3)
+        return CODE_EN;
+    return CODE_OPEN;
+}
+
+typedef struct {
+    Py_buffer offsets, data;
+    const int64_t *starts;
+    Py_ssize_t count;
+} Column;
+
+static int open_column(PyObject *args, Column *column, Py_ssize_t *max_chars) {
+    if (!configured) {
+        PyErr_SetString(PyExc_RuntimeError, "classify.text._kernels is not configured");
+        return -1;
+    }
+    int ok = max_chars ? PyArg_ParseTuple(args, "y*y*n", &column->offsets, &column->data, max_chars)
+                       : PyArg_ParseTuple(args, "y*y*", &column->offsets, &column->data);
+    if (!ok) return -1;
+    column->starts = column->offsets.buf;
+    column->count = column->offsets.len / 8 - 1;
+    if (column->offsets.len % 8 || column->count < 0
+        || column->starts[column->count] > column->data.len || column->starts[0] < 0) {
+        PyBuffer_Release(&column->offsets);
+        PyBuffer_Release(&column->data);
+        PyErr_SetString(PyExc_ValueError, "offsets do not fit the data");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < column->count; i++) {
+        if (column->starts[i + 1] < column->starts[i]) {
+            PyBuffer_Release(&column->offsets);
+            PyBuffer_Release(&column->data);
+            PyErr_SetString(PyExc_ValueError, "offsets decrease");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void close_column(Column *column) {
+    PyBuffer_Release(&column->offsets);
+    PyBuffer_Release(&column->data);
+}
+
+/* shortcut_codes(offsets, data, max_chars) -> bytes: per text EMPTY 0, OPEN 1, RU 2, EN 3, DEFER 4. */
+static PyObject *shortcut_codes(PyObject *self, PyObject *args) {
+    Column column;
+    Py_ssize_t max_chars;
+    if (open_column(args, &column, &max_chars) < 0) return NULL;
+    PyObject *result = PyBytes_FromStringAndSize(NULL, column.count);
+    uint32_t *cp = result ? PyMem_Malloc(sizeof(uint32_t) * (max_chars > 0 ? max_chars : 1)) : NULL;
+    if (!cp) {
+        Py_XDECREF(result);
+        close_column(&column);
+        return PyErr_NoMemory();
+    }
+    char *codes = PyBytes_AS_STRING(result);
+    const uint8_t *data = column.data.buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < column.count; i++) {
+        int64_t start = column.starts[i], size = column.starts[i + 1] - start;
+        Py_ssize_t n = decode(data + start, size, cp, max_chars);
+        int simple = n >= 0;
+        for (Py_ssize_t k = 0; simple && k < n; k++) simple = (flags_of(cp[k]) & F_LANG_SIMPLE) != 0;
+        codes[i] = n == 0 ? CODE_EMPTY : simple ? shortcut(cp, n) : CODE_DEFER;
+    }
+    Py_END_ALLOW_THREADS
+    PyMem_Free(cp);
+    close_column(&column);
+    return result;
+}
+
+static inline char *put_utf8(char *out, uint32_t c) {
+    if (c < 0x80) *out++ = (char)c;
+    else if (c < 0x800) { *out++ = (char)(0xC0 | c >> 6); *out++ = (char)(0x80 | (c & 0x3F)); }
+    else if (c < 0x10000) { *out++ = (char)(0xE0 | c >> 12); *out++ = (char)(0x80 | (c >> 6 & 0x3F)); *out++ = (char)(0x80 | (c & 0x3F)); }
+    else { *out++ = (char)(0xF0 | c >> 18); *out++ = (char)(0x80 | (c >> 12 & 0x3F)); *out++ = (char)(0x80 | (c >> 6 & 0x3F)); *out++ = (char)(0x80 | (c & 0x3F)); }
+    return out;
+}
+
+static inline int ascii_alnum(uint32_t c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* normalized_bytes of one decoded text into out; returns its length, or -1 when a character
+ * is neither ASCII, basic Cyrillic (U+0400-U+045F) nor a removed symbol. */
+static Py_ssize_t normalize(uint32_t *cp, Py_ssize_t n, char *out) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint32_t c = cp[i];
+        if (!(c < 0x80 || (c >= 0x400 && c <= 0x45F) || (flags_of(c) & F_KEY_SYMBOL))) return -1;
+    }
+    n = keep_link_labels(cp, n);
+    char *end = out;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint32_t c = cp[i];
+        if (c < 0x80) {
+            if (ascii_alnum(c)) *end++ = (char)lower(c);
+        } else if (c >= 0x400 && c <= 0x45F) {
+            c = lower(c);
+            end = put_utf8(end, c == 0x451 ? 0x435 : c);
+        }
+    }
+    return end - out;
+}
+
+/* canonical_texts(offsets, data) -> list: normalized_bytes of each text, or None where Python must decide. */
+static PyObject *canonical_texts(PyObject *self, PyObject *args) {
+    Column column;
+    if (open_column(args, &column, NULL) < 0) return NULL;
+    PyObject *result = PyList_New(column.count);
+    Py_ssize_t longest = 1;
+    for (Py_ssize_t i = 0; i < column.count; i++)
+        if (column.starts[i + 1] - column.starts[i] > longest) longest = column.starts[i + 1] - column.starts[i];
+    uint32_t *cp = result ? PyMem_Malloc(sizeof(uint32_t) * longest) : NULL;
+    char *out = cp ? PyMem_Malloc(longest) : NULL;  /* kept characters keep their UTF-8 length */
+    if (!out) {
+        PyMem_Free(cp);
+        Py_XDECREF(result);
+        close_column(&column);
+        return PyErr_NoMemory();
+    }
+    const uint8_t *data = column.data.buf;
+    for (Py_ssize_t i = 0; i < column.count; i++) {
+        int64_t start = column.starts[i], size = column.starts[i + 1] - start;
+        Py_ssize_t n = decode(data + start, size, cp, size);
+        Py_ssize_t length = n < 0 ? -1 : normalize(cp, n, out);
+        PyObject *item = length < 0 ? Py_NewRef(Py_None) : PyBytes_FromStringAndSize(out, length);
+        if (!item) {
+            Py_DECREF(result);
+            result = NULL;
+            break;
+        }
+        PyList_SET_ITEM(result, i, item);
+    }
+    PyMem_Free(out);
+    PyMem_Free(cp);
+    close_column(&column);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"configure", configure, METH_VARARGS,
+     "configure(flags, letter_classes, russian_words, english_words, min_letters): the tables from Python."},
+    {"shortcut_codes", shortcut_codes, METH_VARARGS,
+     "shortcut_codes(offsets, data, max_chars) -> bytes of codes: 0 empty, 1 open, 2 ru, 3 en, 4 undecided."},
+    {"canonical_texts", canonical_texts, METH_VARARGS,
+     "canonical_texts(offsets, data) -> list of normalised texts (bytes), None where Python must decide."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernels", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__kernels(void) { return PyModule_Create(&module); }
