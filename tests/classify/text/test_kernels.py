@@ -94,3 +94,16 @@ def test_packed_words_refuse_what_the_loop_cannot_pack():
     assert np.frombuffer(kernels.packed_words(["ab"], "a"), dtype=np.uint64).tolist() == [1 * 64 + 2]
     with pytest.raises(ValueError):
         kernels.packed_words(["abcdefghijk"], "a")
+
+
+def test_built_where_required():
+    # .ci/run sets this: there the extension must have been compiled, so no test above may skip.
+    if os.environ.get("CLASSIFY_REQUIRE_KERNELS"):
+        assert kernels.available()
+
+
+def test_callers_give_the_same_results_through_the_kernels():
+    texts = _realistic_texts() + _random_texts(3000, seed=11)
+    array = pa.array(texts, type=pa.large_string())
+    assert lang.detect_languages(array) == lang.detect_languages(texts)
+    assert normalize.text_keys(array).tolist() == [normalize.text_key(text) for text in texts]
