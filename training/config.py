@@ -70,6 +70,8 @@ class ThemeModelOptions:
     cv_folds: int = 3
     min_df: int = 1
     min_language_positives: int = 8
+    word_vectors: str = ""  # "" for none, else a name of training.word_vectors.SOURCES
+    word_vector_weight: float = 1.0
 
 
 @dataclass

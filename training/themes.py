@@ -18,16 +18,20 @@ from __future__ import annotations
 import weakref
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
 from training.features import HashedTextFeatures
+from training.word_vectors import load_word_vectors, mean_weights, vocabulary_bytes, word_index
 
 POOLED = "*"
 # Per fitted model, its coefficients as float32 blocks (kept out of the estimator so bundles do not store them).
 _block_weights_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+# Per fitted model, its word index and float32 word scores (built from the stored arrays on first use).
+_word_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 # Default of ``min_language_positives`` (the value before it was a parameter).
 MIN_LANGUAGE_POSITIVES = 8
 
@@ -84,12 +88,20 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         Folds of the cross-validation that yields out-of-fold scores for calibration and thresholds.
     random_state : int
         Seed of the fold split.
+    word_vectors : str or None
+        Pretrained word vectors whose mean over a text's known words is an extra dense block
+        (:data:`training.word_vectors.NAVEC_NEWS`); None: no such block. Fitting needs them
+        installed; a fitted model keeps each vocabulary word's theme scores instead
+        (``word_vocabulary_``, ``word_scores_``), so predicting does not.
+    word_vector_weight : float
+        Scale of that block against the hashed features.
     """
 
     def __init__(self, *, themes=None, seed_terms=None, C: float = 4.0, n_features: int = 2 ** 18,
                  word_ngrams=(1, 2), char_ngrams=(3, 5), block_weights=(1.0, 1.0, 1.0),
                  class_weight="balanced", length_split: int = 0, cv_folds: int = 3, random_state: int = 0,
-                 min_df: int = 1, min_language_positives: int = MIN_LANGUAGE_POSITIVES):
+                 min_df: int = 1, min_language_positives: int = MIN_LANGUAGE_POSITIVES,
+                 word_vectors: str | None = None, word_vector_weight: float = 1.0):
         self.themes = themes
         self.seed_terms = seed_terms
         self.C = C
@@ -103,6 +115,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.min_df = min_df
         self.min_language_positives = min_language_positives
+        self.word_vectors = word_vectors
+        self.word_vector_weight = word_vector_weight
 
     # ------------------------------------------------------------------ fitting
     def _indicator(self, y) -> np.ndarray:
@@ -161,6 +175,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                                             min_df=int(self.min_df))
         self.features_.fit(X + list(idf_texts or []))
         Z = self.features_.transform(X)
+        if self.word_vectors is not None:
+            words, vectors, self.word_vectors_sha256_ = load_word_vectors(self.word_vectors)
+            mean_vectors = mean_weights(X, dict(zip(words, range(len(words))))) @ vectors
+            Z = sp.hstack([Z, sp.csr_matrix(mean_vectors * float(self.word_vector_weight))], format="csr")
         out_of_fold = np.zeros(Y.shape)
         folds = KFold(n_splits=self.cv_folds, shuffle=True, random_state=self.random_state)
         for train, held in folds.split(Z):
@@ -168,6 +186,11 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             out_of_fold[held] = Z[held] @ coef.T + intercept
         self._calibrate(out_of_fold, Y, keys)
         coef, intercept = self._fit_linear(Z, Y, weights)
+        if self.word_vectors is not None:
+            hashed = Z.shape[1] - vectors.shape[1]
+            coef, vector_coef = coef[:, :hashed], coef[:, hashed:] * float(self.word_vector_weight)
+            self.word_vocabulary_ = vocabulary_bytes(words)
+            self.word_scores_ = (vectors @ vector_coef.T.astype(np.float32)).astype(np.float16)
         # Half precision keeps the bundle small (10 themes x 2^19 columns: 10 MB); scores move by < 1e-3.
         self.coef_ = coef.astype(np.float16)
         self.intercept_ = intercept
@@ -243,7 +266,18 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         # Block by block (cheaper than stacking them), each block's row normalisation applied to its scores.
         for (block, factors), weights in zip(self.features_.scaled_blocks(X), self._block_weights()):
             scores += (block @ weights) * factors[:, None].astype(np.float32)
+        if getattr(self, "word_scores_", None) is not None:  # absent in bundles saved before word vectors
+            index, word_scores = self._word_lookup()
+            scores += np.asarray(mean_weights(X, index) @ word_scores)
         return scores.astype(np.float64) + self.intercept_
+
+    def _word_lookup(self) -> tuple[dict[str, int], np.ndarray]:
+        """The word index and float32 word scores, built once per fitted model."""
+        cached = _word_cache.get(self)
+        if cached is None or cached[0] is not self.word_scores_:
+            cached = _word_cache[self] = (self.word_scores_, word_index(self.word_vocabulary_),
+                                          self.word_scores_.astype(np.float32))
+        return cached[1], cached[2]
 
     def _block_weights(self) -> list[np.ndarray]:
         """``coef_`` per feature block as float32 (features x themes), converted once per fitted model."""

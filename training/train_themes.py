@@ -130,6 +130,7 @@ def build_estimator(config: ThemesTrainingConfig, taxonomy: Taxonomy) -> ThemeCl
         block_weights=(1.0, 1.0, options.seed_term_weight), class_weight=options.class_weight or None,
         length_split=options.length_split, cv_folds=options.cv_folds, random_state=config.seed,
         min_df=options.min_df, min_language_positives=options.min_language_positives,
+        word_vectors=options.word_vectors or None, word_vector_weight=options.word_vector_weight,
     )
 
 
