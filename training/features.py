@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -324,8 +325,9 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
         self.min_df = min_df
 
     # ------------------------------------------------------------------ counting
-    def _counts(self, texts) -> list[sp.csr_matrix]:
-        """Raw counts as three blocks: words and word bigrams, character n-grams, seed terms."""
+    def _counts(self, texts) -> tuple[list[sp.csr_matrix], WordOccurrences]:
+        """Raw counts as three blocks (words and word bigrams, character n-grams, seed terms), and the
+        texts' words."""
         n = int(self.n_features)
         low, high = (int(v) for v in self.word_ngrams)
         if not 1 <= low <= high <= 2:
@@ -369,7 +371,7 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
             seed_block = seeds.matches(chunk, distinct, word_ids, occurrences)
         else:
             seed_block = sp.csr_matrix((n_rows, len(seed_groups)), dtype=np.float64)
-        return [words, chars, seed_block]
+        return [words, chars, seed_block], WordOccurrences(occurrences, np.sort(uniques))
 
     @staticmethod
     def _gram_matrix(chunk: _Chunk, distinct: np.ndarray, char_min: int, char_max: int, n: int) -> sp.csr_matrix:
@@ -388,7 +390,7 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Learn inverse document frequencies from the texts ``X``."""
         texts = _texts(X)
-        blocks = self._counts(texts)
+        blocks, _ = self._counts(texts)
         document_frequency = np.concatenate([np.bincount(block.indices, minlength=block.shape[1])
                                              for block in blocks])
         self.idf_ = (np.log((1 + len(texts)) / (1 + document_frequency)) + 1.0).astype(np.float32)
@@ -401,8 +403,12 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
         """Per block (words, characters, seed terms): the sublinear TF-IDF matrix (float32 CSR, not yet
         normalised) and each row's factor (block weight / L2 norm). A linear model can apply the factor
         to its per-row scores instead of to every entry."""
+        return self.scaled_blocks_and_words(X)[0]
+
+    def scaled_blocks_and_words(self, X) -> tuple[list[tuple[sp.csr_matrix, np.ndarray]], WordOccurrences]:
+        """:meth:`scaled_blocks` and the texts' words, from one pass over the texts."""
         check_is_fitted(self, "idf_")
-        blocks = self._counts(_texts(X))
+        blocks, words = self._counts(_texts(X))
         if sum(block.shape[1] for block in blocks) != self.n_features_out_:
             raise ValueError("seed_terms or n_features changed since fit")
         result, offset = [], 0
@@ -419,7 +425,7 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
             norms[norms == 0] = 1.0
             result.append((sp.csr_matrix((data, block.indices, block.indptr), shape=block.shape),
                            float(weight) / norms))
-        return result
+        return result, words
 
     def block_widths(self) -> list[int]:
         """Columns of the word, character and seed-term blocks."""
@@ -438,6 +444,22 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X) -> sp.csr_matrix:
         """Sublinear TF-IDF, each block L2-normalised and weighted; float32 CSR."""
         return sp.hstack(self.transform_blocks(X), format="csr")
+
+
+class WordOccurrences(NamedTuple):
+    """The words of a chunk of texts: (texts x distinct words) counts, and each distinct word's hash
+    (:func:`word_hashes`), ascending."""
+    counts: sp.csr_matrix
+    hashes: np.ndarray
+
+
+def word_hashes(words: list[str]) -> np.ndarray:
+    """The hash :class:`HashedTextFeatures` gives each of ``words`` (each one run of letters and digits
+    once cleaned, as :func:`clean_text` does), for looking words up in :class:`WordOccurrences`."""
+    chunk = _Chunk(words)
+    if len(chunk.starts) != len(words):
+        raise ValueError("every entry must be exactly one word")
+    return _mix(chunk.hashes(chunk.starts, chunk.lengths) ^ _WORD_SALT)
 
 
 def _texts(X) -> list[str]:

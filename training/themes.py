@@ -25,13 +25,11 @@ from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
 from training.features import HashedTextFeatures
-from training.word_vectors import load_word_vectors, mean_weights, vocabulary_bytes, word_index
+from training.word_vectors import load_word_vectors, mean_of, word_table
 
 POOLED = "*"
 # Per fitted model, its coefficients as float32 blocks (kept out of the estimator so bundles do not store them).
 _block_weights_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-# Per fitted model, its word index and float32 word scores (built from the stored arrays on first use).
-_word_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 # Default of ``min_language_positives`` (the value before it was a parameter).
 MIN_LANGUAGE_POSITIVES = 8
 
@@ -92,7 +90,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         Pretrained word vectors whose mean over a text's known words is an extra dense block
         (:data:`training.word_vectors.NAVEC_NEWS`); None: no such block. Fitting needs them
         installed; a fitted model keeps each vocabulary word's theme scores instead
-        (``word_vocabulary_``, ``word_scores_``), so predicting does not.
+        (``word_hashes_``, ``word_scores_``), so predicting does not.
     word_vector_weight : float
         Scale of that block against the hashed features.
     """
@@ -177,7 +175,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         Z = self.features_.transform(X)
         if self.word_vectors is not None:
             words, vectors, self.word_vectors_sha256_ = load_word_vectors(self.word_vectors)
-            mean_vectors = mean_weights(X, dict(zip(words, range(len(words))))) @ vectors
+            table_hashes, vectors = word_table(words, vectors)
+            _, occurrences = self.features_.scaled_blocks_and_words(X)
+            mean_vectors = mean_of(occurrences, table_hashes, vectors)
             Z = sp.hstack([Z, sp.csr_matrix(mean_vectors * float(self.word_vector_weight))], format="csr")
         out_of_fold = np.zeros(Y.shape)
         folds = KFold(n_splits=self.cv_folds, shuffle=True, random_state=self.random_state)
@@ -189,7 +189,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         if self.word_vectors is not None:
             hashed = Z.shape[1] - vectors.shape[1]
             coef, vector_coef = coef[:, :hashed], coef[:, hashed:] * float(self.word_vector_weight)
-            self.word_vocabulary_ = vocabulary_bytes(words)
+            self.word_hashes_ = table_hashes
             self.word_scores_ = (vectors @ vector_coef.T.astype(np.float32)).astype(np.float16)
         # Half precision keeps the bundle small (10 themes x 2^19 columns: 10 MB); scores move by < 1e-3.
         self.coef_ = coef.astype(np.float16)
@@ -263,21 +263,13 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         if isinstance(X, str):
             X = [X]
         scores = np.zeros((len(X), len(self.classes_)), dtype=np.float32)
+        blocks, words = self.features_.scaled_blocks_and_words(X)
         # Block by block (cheaper than stacking them), each block's row normalisation applied to its scores.
-        for (block, factors), weights in zip(self.features_.scaled_blocks(X), self._block_weights()):
+        for (block, factors), weights in zip(blocks, self._block_weights()):
             scores += (block @ weights) * factors[:, None].astype(np.float32)
         if getattr(self, "word_scores_", None) is not None:  # absent in bundles saved before word vectors
-            index, word_scores = self._word_lookup()
-            scores += np.asarray(mean_weights(X, index) @ word_scores)
+            scores += mean_of(words, self.word_hashes_, self.word_scores_)
         return scores.astype(np.float64) + self.intercept_
-
-    def _word_lookup(self) -> tuple[dict[str, int], np.ndarray]:
-        """The word index and float32 word scores, built once per fitted model."""
-        cached = _word_cache.get(self)
-        if cached is None or cached[0] is not self.word_scores_:
-            cached = _word_cache[self] = (self.word_scores_, word_index(self.word_vocabulary_),
-                                          self.word_scores_.astype(np.float32))
-        return cached[1], cached[2]
 
     def _block_weights(self) -> list[np.ndarray]:
         """``coef_`` per feature block as float32 (features x themes), converted once per fitted model."""

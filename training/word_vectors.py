@@ -5,7 +5,8 @@ words, 300 dimensions, trained on a billion tokens of Russian news; MIT licence)
 which ships inside the ``natasha`` package, so it loads offline. A text's block is
 the mean vector of its known words. They carry what 2,000 labeled posts cannot:
 words never seen in training that are near the words that were (rare themes gain
-most). Only training needs the package (``pip install telegram-classify[wordvectors]``):
+most). Words are those of :class:`training.features.HashedTextFeatures` (links removed,
+lower case, ``ё`` read as ``е``), looked up by the same hash. Only training needs the package (``pip install telegram-classify[wordvectors]``):
 a fitted model keeps, per vocabulary word, the theme scores its vector contributes
 (the mean is linear, so a text's scores are the mean of its words' scores).
 """
@@ -20,12 +21,14 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from training.features import WordOccurrences, word_hashes
+
 NAVEC_NEWS = "navec_news_v1_1B_250K_300d_100q"
 SOURCES = {NAVEC_NEWS: ("natasha", "data/emb/navec_news_v1_1B_250K_300d_100q.tar")}
 """name -> (package that ships the file, its path inside the package)"""
 
-# Cyrillic words only: the vectors are Russian, and the few Latin words among them only add noise to English texts.
-_WORD = re.compile(r"[а-яё]+")
+# Russian words only: the few Latin words among the vectors would add noise to English texts.
+_RUSSIAN_WORD = re.compile(r"[а-яё]+")
 
 
 def _source_path(name: str) -> Path:
@@ -58,26 +61,23 @@ def load_word_vectors(name: str) -> tuple[list[str], np.ndarray, str]:
     return words, vectors, digest
 
 
-def mean_weights(texts: list[str], index: dict[str, int]) -> sp.csr_matrix:
-    """(texts x vocabulary) matrix whose product with word vectors gives each text's mean known-word vector."""
-    rows, columns = [], []
-    get = index.get
-    for row, text in enumerate(texts):
-        known = [column for column in map(get, _WORD.findall(text.lower())) if column is not None]
-        rows.extend([row] * len(known))
-        columns.extend(known)
-    counts = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, columns)),
-                           shape=(len(texts), len(index)), dtype=np.float32)
+def word_table(words: list[str], vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The Russian words of a vector source keyed for lookups: their hashes as
+    :class:`training.features.HashedTextFeatures` gives them (ascending; ``ё`` is read as
+    ``е``, so of two such spellings the first in ``words`` is kept) and their vectors, in that order."""
+    russian = [row for row, word in enumerate(words) if _RUSSIAN_WORD.fullmatch(word)]
+    hashes, first = np.unique(word_hashes([words[row] for row in russian]), return_index=True)
+    return hashes, vectors[np.asarray(russian)[first]]
+
+
+def mean_of(words: WordOccurrences, table_hashes: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """(texts x table columns) float32: per text, the mean of the ``table`` rows of its words found in
+    ``table_hashes`` (zeros for a text with none)."""
+    if not len(table_hashes):
+        return np.zeros((words.counts.shape[0], table.shape[1]), dtype=np.float32)
+    at = np.minimum(np.searchsorted(table_hashes, words.hashes), len(table_hashes) - 1)
+    known = np.flatnonzero(table_hashes[at] == words.hashes)
+    counts = words.counts[:, known].astype(np.float32)
     totals = np.asarray(counts.sum(axis=1)).ravel()
-    return sp.diags(1.0 / np.maximum(totals, 1.0)).astype(np.float32) @ counts
-
-
-def vocabulary_bytes(words: list[str]) -> np.ndarray:
-    """The vocabulary as one array a bundle stores safely: UTF-8 words joined by newlines."""
-    return np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8).copy()
-
-
-def word_index(vocabulary: np.ndarray) -> dict[str, int]:
-    """Word -> row of a :func:`vocabulary_bytes` array."""
-    words = vocabulary.tobytes().decode("utf-8").split("\n")
-    return dict(zip(words, range(len(words))))
+    return np.asarray(sp.diags(1.0 / np.maximum(totals, 1.0)) @ (counts @ table[at[known]].astype(np.float32)),
+                      dtype=np.float32)

@@ -49,7 +49,7 @@ def test_chunk_counts_equal_a_string_by_string_reference():
     features = HashedTextFeatures(n_features=2 ** 12, char_ngrams=(2, 5))
     # TEXTS[:4] take the fast path; the NUL and "İ" of TEXTS[4] send the whole chunk down the slow one.
     for texts in (TEXTS[:4], TEXTS):
-        words, chars, _ = features._counts(texts)
+        (words, chars, _), _ = features._counts(texts)
         for i, text in enumerate(texts):
             expected_words, expected_chars = _reference_counts(text, 2 ** 12, range(2, 6))
             assert _as_dict(words[i]) == expected_words, text
@@ -58,7 +58,7 @@ def test_chunk_counts_equal_a_string_by_string_reference():
 
 def test_links_and_case_are_cleaned_like_clean_text():
     features = HashedTextFeatures(n_features=2 ** 12, char_ngrams=None)
-    words, _, _ = features._counts(["Смотрите https://example.org/a ЁЖИК", "смотрите  ежик"])
+    (words, _, _), _ = features._counts(["Смотрите https://example.org/a ЁЖИК", "смотрите  ежик"])
     assert _as_dict(words[0]) == _as_dict(words[1])
 
 
@@ -75,8 +75,8 @@ def test_seed_terms_count_each_word_once_per_group_and_phrases_in_order():
     features = HashedTextFeatures(n_features=2 ** 8, char_ngrams=None, seed_terms=[
         ["воен", "военн", "arctic council"], ["северн морск пут"], ["x"]])
     # punctuation between a phrase's words is no break
-    _, _, seeds = features._counts(["Военные и военный флот", "The Arctic Council; arctic. council",
-                                     "Северным морским путём", "морским северным путём", "xyz x"])
+    (_, _, seeds), _ = features._counts(["Военные и военный флот", "The Arctic Council; arctic. council",
+                                           "Северным морским путём", "морским северным путём", "xyz x"])
     expected = [[2, 0, 0], [2, 0, 0], [0, 1, 0], [0, 0, 0], [0, 0, 2]]
     assert seeds.toarray().tolist() == expected
 
@@ -94,6 +94,6 @@ def test_min_df_ignores_buckets_seen_in_too_few_fitting_texts():
                                   seed_terms=[["ледокол"]]).fit(fitting)
     words, _, seeds = features.transform_blocks(["флот вышел", "ледокол ледокол"])
     kept = {int(i) for i, v in zip(words[0].indices, words[0].data) if v > 0}
-    both = HashedTextFeatures(n_features=2 ** 12, char_ngrams=None)._counts(["флот"])[0].indices
+    both = HashedTextFeatures(n_features=2 ** 12, char_ngrams=None)._counts(["флот"])[0][0].indices
     assert kept == {int(both[0])}  # "флот" (2 texts) stays; "вышел" and "флот вышел" (1 text) go
     assert seeds[1].sum() > 0  # seed-term columns are kept whatever their frequency

@@ -7,7 +7,8 @@ import pytest
 from classify.bundle import load_bundle, save_component
 from training import themes as themes_module
 from training.themes import ThemeClassifier
-from training.word_vectors import mean_weights, vocabulary_bytes, word_index
+from training.features import HashedTextFeatures
+from training.word_vectors import mean_of, word_table
 
 _ARCTIC = ["ледокол", "арктика", "полярный", "льды", "тундра", "мерзлота"]
 _ECONOMY = ["инфляция", "рубль", "цены", "ставка", "бюджет", "налоги"]
@@ -44,10 +45,13 @@ def _fit(**options):
     return ThemeClassifier(themes=["arctic", "economy"], n_features=2 ** 10, cv_folds=3, **options).fit(texts, labels)
 
 
-def test_mean_weights_average_the_known_words():
-    index = word_index(vocabulary_bytes(["льды", "рубль"]))
-    weights = mean_weights(["Льды, льды и рубль!", "nothing known", ""], index).toarray()
-    np.testing.assert_allclose(weights, [[2 / 3, 1 / 3], [0, 0], [0, 0]])
+def test_mean_of_averages_the_rows_of_the_known_words():
+    features = HashedTextFeatures(n_features=2 ** 10).fit(["x"])
+    hashes, table = word_table(["льды", "рубль", "ёлка", "gps", "a-b"],
+                               np.array([[1, 0], [0, 3], [5, 5], [7, 7], [9, 9]], dtype=np.float32))
+    assert len(hashes) == 3  # Russian words only
+    _, words = features.scaled_blocks_and_words(["Льды, льды и рубль!", "nothing known gps", "", "ЁЛКА и елка"])
+    np.testing.assert_allclose(mean_of(words, hashes, table), [[2 / 3, 1.0], [0, 0], [0, 0], [5, 5]], rtol=1e-6)
 
 
 def test_words_never_seen_in_training_get_the_theme_of_their_neighbours(fake_vectors):
