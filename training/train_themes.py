@@ -204,6 +204,9 @@ def train_themes(config: ThemesTrainingConfig, *, evaluation: dict | None = None
         "label_counts": {theme: int(sum(theme in labels for labels in examples.labels))
                          for theme in model.classes_},
         "languages": {lang: examples.langs.count(lang) for lang in sorted(set(examples.langs))},
+        "word_vectors": ({"name": model.word_vectors, "sha256": model.word_vectors_sha256_,
+                          "words": int(len(model.word_hashes_)), "weight": model.word_vector_weight}
+                         if model.word_vectors else None),
         "config": config_record,
         "metrics": evaluation or {},
     }
@@ -223,6 +226,12 @@ def themes_card_section(metadata: dict) -> str:
              f"(sha256 {metadata['taxonomy']['sha256'][:12]}...): " + ", ".join(metadata["themes"]) + ".", "",
              "Training data: " + "; ".join(f"{Path(d['path']).name} ({d['records']} labeled rows, weight "
                                            f"{d['weight']})" for d in metadata["training_data"]) + "."]
+    if metadata.get("word_vectors"):
+        vectors = metadata["word_vectors"]
+        lines.append(f"Word vectors: `{vectors['name']}` (navec, Russian news, MIT licence; sha256 "
+                     f"{vectors['sha256'][:12]}...): the mean vector of a post's Russian words is one more feature "
+                     f"block (weight {vectors['weight']}); the bundle keeps the theme scores of its "
+                     f"{vectors['words']:,} words, so tagging needs neither the vectors nor their package.")
     if metadata.get("unlabeled_data"):
         lines.append(f"Unlabeled texts for IDF weights: {Path(metadata['unlabeled_data']['path']).name} "
                      f"({metadata['unlabeled_data']['records']} posts).")

@@ -90,3 +90,15 @@ def test_the_navec_news_vectors_load_offline_from_the_natasha_package():
     assert vectors.shape == (len(words), 300) and vectors.dtype == np.float32
     assert len(words) > 200_000 and "ледокол" in words
     assert len(digest) == 64
+
+
+def test_a_config_with_word_vectors_records_them_in_metadata_and_card(fake_vectors, tmp_path):
+    from training.config import load_themes_config
+    from training.train_themes import train_and_save_themes
+    from tests.training.theme_fixtures import write_config
+
+    config = load_themes_config(write_config(tmp_path), ["model.word_vectors=test-table"])
+    metadata = train_and_save_themes(config, tmp_path / "model")
+    assert metadata["word_vectors"] == {"name": "test-table", "sha256": "sha256-of-the-test-table",
+                                        "words": len(_ARCTIC + _ECONOMY + _OTHER), "weight": 1.0}
+    assert "Word vectors: `test-table`" in (tmp_path / "model" / "README.md").read_text(encoding="utf-8")
