@@ -84,9 +84,12 @@ def _write_posts(path: Path, out) -> int:
 
 def _lang(shortcut: bool):
     def run(texts: list[str], out) -> int:
+        import pyarrow as pa
+
         from classify.text.lang import detect_languages
 
-        detect_languages(texts, shortcut=shortcut)
+        for start in range(0, len(texts), 5_000):  # as read_posts hands them over: Arrow arrays of a chunk
+            detect_languages(pa.array(texts[start:start + 5_000], type=pa.large_string()), shortcut=shortcut)
         return len(texts)
     return run
 
@@ -136,8 +139,8 @@ def _child(name: str, path: str, out: str | None) -> None:
     startup = time.perf_counter()
     if name != "parse-only":  # imports and the model load happen once per process, not per post
         import classify.ingest.desktop_json, classify.ingest.telethon, classify.ingest.table  # noqa: F401,E401
-        from classify.text.lang import _model
-        _model()
+        from classify.text.lang import load_model
+        load_model()  # and the compiled shortcut's tables
     startup = time.perf_counter() - startup
     data = prepare(Path(path)) if prepare else Path(path)
     wall, cpu = time.perf_counter(), time.process_time()
