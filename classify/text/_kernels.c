@@ -174,6 +174,11 @@ static Py_ssize_t blank_urls(uint32_t *cp, Py_ssize_t n) {
     Py_ssize_t read = 0, write = 0;
     while (read < n) {
         Py_ssize_t after = -1;
+        uint32_t first = cp[read];
+        if (first != 'h' && first != 'w' && first != 't') {
+            cp[write++] = cp[read++];
+            continue;
+        }
         if (starts_with(cp, n, read, "https://")) after = read + 8;
         else if (starts_with(cp, n, read, "http://")) after = read + 7;
         else if (starts_with(cp, n, read, "www.")) after = read + 4;
@@ -367,6 +372,38 @@ static Py_ssize_t normalize(uint32_t *cp, Py_ssize_t n, char *out) {
     return end - out;
 }
 
+/* normalize() straight from UTF-8, for texts without a markdown link ("](" absent): no decoding
+ * into code points. Same result, or -1 for the same texts. */
+static Py_ssize_t normalize_utf8(const uint8_t *text, Py_ssize_t size, char *out) {
+    char *end = out;
+    Py_ssize_t i = 0;
+    while (i < size) {
+        uint8_t b = text[i];
+        if (b < 0x80) {
+            if (ascii_alnum(b)) *end++ = (char)lower(b);
+            i++;
+        } else if ((b == 0xD0 || b == 0xD1) && i + 1 < size && (text[i + 1] & 0xC0) == 0x80) {
+            uint32_t c = ((uint32_t)(b & 0x1F) << 6) | (text[i + 1] & 0x3F);
+            if (c > 0x45F) return -1;
+            c = lower(c);
+            end = put_utf8(end, c == 0x451 ? 0x435 : c);
+            i += 2;
+        } else {
+            uint32_t c;
+            if (decode(text + i, size - i, &c, 1) != 1) return -1;
+            if (!(flags_of(c) & F_KEY_SYMBOL)) return -1;
+            i += c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+        }
+    }
+    return end - out;
+}
+
+static int has_link_mark(const uint8_t *text, Py_ssize_t size) {
+    for (Py_ssize_t i = 0; i + 1 < size; i++)
+        if (text[i] == ']' && text[i + 1] == '(') return 1;
+    return 0;
+}
+
 /* canonical_texts(offsets, data) -> list: normalized_bytes of each text, or None where Python must decide. */
 static PyObject *canonical_texts(PyObject *self, PyObject *args) {
     Column column;
@@ -386,8 +423,13 @@ static PyObject *canonical_texts(PyObject *self, PyObject *args) {
     const uint8_t *data = column.data.buf;
     for (Py_ssize_t i = 0; i < column.count; i++) {
         int64_t start = column.starts[i], size = column.starts[i + 1] - start;
-        Py_ssize_t n = decode(data + start, size, cp, size);
-        Py_ssize_t length = n < 0 ? -1 : normalize(cp, n, out);
+        Py_ssize_t length;
+        if (has_link_mark(data + start, size)) {
+            Py_ssize_t n = decode(data + start, size, cp, size);
+            length = n < 0 ? -1 : normalize(cp, n, out);
+        } else {
+            length = normalize_utf8(data + start, size, out);
+        }
         PyObject *item = length < 0 ? Py_NewRef(Py_None) : PyBytes_FromStringAndSize(out, length);
         if (!item) {
             Py_DECREF(result);
