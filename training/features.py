@@ -344,8 +344,9 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
         # distinct words (columns in hash order, so a text's entries keep one order in any chunk) then
         # sums the descriptions per text.
         codes, uniques = pd.factorize(word_hashes)  # a hash table: faster than sorting every word
+        order = np.argsort(uniques)
         rank = np.empty(len(uniques), dtype=np.int64)
-        rank[np.argsort(uniques)] = np.arange(len(uniques))
+        rank[order] = np.arange(len(uniques))
         word_ids = rank[codes]
         distinct = np.empty(len(uniques), dtype=np.int64)
         distinct[word_ids] = np.arange(len(word_ids))  # one occurrence (the last) of each distinct word
@@ -371,7 +372,7 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
             seed_block = seeds.matches(chunk, distinct, word_ids, occurrences)
         else:
             seed_block = sp.csr_matrix((n_rows, len(seed_groups)), dtype=np.float64)
-        return [words, chars, seed_block], WordOccurrences(occurrences, np.sort(uniques))
+        return [words, chars, seed_block], WordOccurrences(occurrences, uniques[order])
 
     @staticmethod
     def _gram_matrix(chunk: _Chunk, distinct: np.ndarray, char_min: int, char_max: int, n: int) -> sp.csr_matrix:
@@ -435,15 +436,25 @@ class HashedTextFeatures(TransformerMixin, BaseEstimator):
 
     def transform_blocks(self, X) -> list[sp.csr_matrix]:
         """The three weighted blocks (words, characters, seed terms) of :meth:`transform`, float32 CSR each."""
-        result = []
-        for block, factors in self.scaled_blocks(X):
-            block.data *= np.repeat(factors, np.diff(block.indptr)).astype(np.float32)
-            result.append(block)
-        return result
+        return _weighted(self.scaled_blocks(X))
 
     def transform(self, X) -> sp.csr_matrix:
         """Sublinear TF-IDF, each block L2-normalised and weighted; float32 CSR."""
-        return sp.hstack(self.transform_blocks(X), format="csr")
+        return self.transform_and_words(X)[0]
+
+    def transform_and_words(self, X) -> tuple[sp.csr_matrix, WordOccurrences]:
+        """:meth:`transform` and the texts' words, from one pass over the texts."""
+        blocks, words = self.scaled_blocks_and_words(X)
+        return sp.hstack(_weighted(blocks), format="csr"), words
+
+
+def _weighted(scaled_blocks: list[tuple[sp.csr_matrix, np.ndarray]]) -> list[sp.csr_matrix]:
+    """Each block of :meth:`HashedTextFeatures.scaled_blocks` with its row factors applied."""
+    result = []
+    for block, factors in scaled_blocks:
+        block.data *= np.repeat(factors, np.diff(block.indptr)).astype(np.float32)
+        result.append(block)
+    return result
 
 
 class WordOccurrences(NamedTuple):

@@ -172,11 +172,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                                             seed_terms=seeds, block_weights=tuple(self.block_weights),
                                             min_df=int(self.min_df))
         self.features_.fit(X + list(idf_texts or []))
-        Z = self.features_.transform(X)
+        Z, occurrences = self.features_.transform_and_words(X)
         if self.word_vectors is not None:
             words, vectors, self.word_vectors_sha256_ = load_word_vectors(self.word_vectors)
             table_hashes, vectors = word_table(words, vectors)
-            _, occurrences = self.features_.scaled_blocks_and_words(X)
             mean_vectors = mean_of(occurrences, table_hashes, vectors)
             Z = sp.hstack([Z, sp.csr_matrix(mean_vectors * float(self.word_vector_weight))], format="csr")
         out_of_fold = np.zeros(Y.shape)

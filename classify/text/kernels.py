@@ -106,7 +106,7 @@ def canonical_texts(texts: pa.Array) -> list[bytes | None] | None:
     the compiled loop leaves to Python; None as a whole without the extension."""
     if _kernels is None:
         return None
-    buffers = _buffers(pc.fill_null(texts, ""))
+    buffers = _buffers(pc.fill_null(texts, "") if texts.null_count else texts)
     if buffers is None:
         return None
     offsets, data = buffers
