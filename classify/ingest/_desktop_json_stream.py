@@ -149,6 +149,15 @@ def scan_layout(path, parser) -> tuple[str, dict]:
     raise InputError(path, "not a Telegram Desktop export: no 'messages' list and no 'chats' section")
 
 
+# ``\xHH`` preceded by an even number of backslashes (an odd number escapes the backslash itself)
+_TDESKTOP_ESCAPE = re.compile(rb"(?<!\\)((?:\\\\)*)\\x([0-9A-Fa-f]{2})")
+
+
+def _tdesktop_escapes_to_json(data: bytes) -> bytes:
+    """``data`` with Telegram Desktop's ``\\xHH`` string escapes spelt the JSON way, ``\\u00HH``."""
+    return _TDESKTOP_ESCAPE.sub(rb"\1\\u00\2", data) if b"\\x" in data else data
+
+
 class _NotPretty(Exception):
     """The bytes do not follow the pretty-printed layout (or are cut short)."""
 
@@ -175,25 +184,40 @@ def _split_array(raw, start: int, indent: bytes, span: _Span) -> Iterator[dict]:
     position = start + len(opening)  # file offset of carry[0]
     raw.seek(position)
     carry = b""
-    try:
-        while True:
-            block = raw.read(_SPLIT_BLOCK)
-            buffer = carry + block if carry else block
-            end = buffer.find(closing)
-            if end >= 0:
-                for piece in buffer[:end].split(separator):
-                    yield loads(b"{" + piece + b"}")
-                span.end = position + end + len(closing)
-                return
-            if not block or len(buffer) > _MAX_MESSAGE_BYTES:  # cut short, or not this layout after all
-                raise _NotPretty
+    while True:
+        block = raw.read(_SPLIT_BLOCK)
+        buffer = carry + block if carry else block
+        end = buffer.find(closing)
+        if end >= 0:
+            pieces, carry = buffer[:end].split(separator), None
+        elif not block or len(buffer) > _MAX_MESSAGE_BYTES:  # cut short, or not this layout after all
+            raise _NotPretty
+        else:
             pieces = buffer.split(separator)
             carry = pieces.pop()
             position += len(buffer) - len(carry)
-            for piece in pieces:
-                yield loads(b"{" + piece + b"}")
+        for piece in pieces:
+            try:
+                message = loads(b"{" + piece + b"}")
+            except orjson.JSONDecodeError:
+                message = _loads_with_tdesktop_escapes(b"{" + piece + b"}")
+            yield message
+        if carry is None:
+            span.end = position + end + len(closing)
+            return
+
+
+def _loads_with_tdesktop_escapes(data: bytes) -> dict:
+    """orjson's decoding of a message that failed to decode as it stands: Telegram Desktop writes the
+    control characters other than tab, CR and LF as ``\\xHH``, which JSON does not allow (tdesktop
+    issue 27571). Anything else wrong hands the array over to ijson."""
+    repaired = _tdesktop_escapes_to_json(data)
+    try:
+        if repaired is not data:
+            return orjson.loads(repaired)
     except orjson.JSONDecodeError:
-        raise _NotPretty from None
+        pass
+    raise _NotPretty
 
 
 def _array_messages(raw, path, parser, start: int, indent: bytes, span: _Span) -> Iterator[dict]:
@@ -279,7 +303,8 @@ def _next_chat(raw, pos: int):
             if key >= 0 or end >= 0:
                 break
         if key >= 0 and (end < 0 or key < end):
-            meta = {name.decode(): json.loads(value) for name, value in _CHAT_KEY.findall(window, 0, key)}
+            meta = {name.decode(): json.loads(_tdesktop_escapes_to_json(value))
+                    for name, value in _CHAT_KEY.findall(window, 0, key)}
             return at + key + len(_CHAT_MESSAGES) - 1, meta
         pos = at + 1
 

@@ -403,3 +403,27 @@ def test_account_export_chats_with_other_keys_and_key_order(tmp_path):
     posts, _ = read(path)
     assert [(p["channel"], p["message_id"]) for p in posts] == [
         (CHANNEL, 40), (CHANNEL, 41), ("Velorian Archive", 2)]
+
+
+def test_control_characters_written_as_tdesktop_x_escapes_are_read(tmp_path):
+    # Telegram Desktop writes control characters as "\xHH", which is not JSON (tdesktop issue 27571)
+    def mutate(data):
+        data["messages"][1]["text"] = "Заявление\u000bМИД \\x41 \u0001"
+
+    path = write_variant(tmp_path, mutate)
+    raw = path.read_bytes()
+    for control in (b"0b", b"01"):
+        raw = raw.replace(b"\\u00" + control, b"\\x" + control.upper())
+    path.write_bytes(raw)
+    assert b"\\x0B" in raw and b"\\\\x41" in raw
+    posts, _ = read(path)
+    assert posts[0]["text"] == "Заявление\u000bМИД \\x41 \u0001"
+    assert len(posts) == 10
+    account = json.loads(ACCOUNT.read_text(encoding="utf-8"))
+    account["chats"]["list"][0]["name"] = "Канал\u001f"
+    account["chats"]["list"][0]["messages"][0]["text"] = "Министр\u000b"
+    path = tmp_path / "account.json"
+    path.write_bytes(json.dumps(account, ensure_ascii=False, indent=1).encode().replace(b"\\u001f", b"\\x1F")
+                     .replace(b"\\u000b", b"\\x0B"))
+    posts, _ = read(path)
+    assert (posts[0]["channel"], posts[0]["text"]) == ("Канал\u001f", "Министр\u000b")
