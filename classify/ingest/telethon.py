@@ -335,7 +335,11 @@ def _decoded_lines(path: Path, handle) -> Iterator[str]:
 
 
 def _delimiter(path: Path, header: str) -> str:
-    return "\t" if path.suffix.lower() == ".tsv" or header.count("\t") > header.count(",") else ","
+    """Tab for .tsv, else whichever of comma, tab and semicolon (spreadsheets in many locales) the header
+    has most of."""
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    return max(",\t;", key=header.count)
 
 
 def _csv_records(path: Path) -> Iterator[tuple[object, str, int]]:
@@ -387,7 +391,10 @@ def _json_list_records(path: Path) -> Iterator[tuple[object, str, int]]:
             return data
 
     with open(path, "rb") as raw:
+        if raw.read(len(_BOM)) != _BOM:
+            raw.seek(0)
         reader = Counting(raw)
+        reader.offset = raw.tell()
         index = -1
         try:
             for index, record in enumerate(ijson.items(reader, "item", use_float=True)):
@@ -398,8 +405,8 @@ def _json_list_records(path: Path) -> Iterator[tuple[object, str, int]]:
                 problem = "not UTF-8 text; save the file as UTF-8"
             elif "Incomplete JSON" in str(error) or "premature EOF" in str(error):
                 problem = "truncated JSON (unexpected end of file)"
-            raise InputError(path, f"{problem} after record {index}",
-                             location=f"byte {reader.offset} or before") from None
+            after = f"after record {index}" if index >= 0 else "before the first record"
+            raise InputError(path, f"{problem} {after}", location=f"byte {reader.offset} or before") from None
 
 
 def read(path, *, stats: IngestStats, skip_bad: bool = False, layout: str | None = None,

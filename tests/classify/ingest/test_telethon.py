@@ -211,3 +211,21 @@ def test_bare_records_read_like_records_with_empty_optional_fields(tmp_path):
     assert {**first, "source": None} == {**second, "source": None}
     assert first["links"] == ["https://port.example/news/7"] and first["hashtags"] == ["#Арктика"]
     assert first["has_media"] is False and first["views"] is None and first["edited"] is None
+
+
+def test_json_list_with_a_byte_order_mark(tmp_path):
+    path = _write(tmp_path, "bom.json", b"\xef\xbb\xbf" + '[\n{"id": 1, "text": "Переговоры в Осло."}\n]\n'.encode())
+    assert detect_format(path) == "table"
+    assert [post["text"] for post in _read(path)] == ["Переговоры в Осло."]
+    broken = _write(tmp_path, "broken.json", b"\xef\xbb\xbf[{\"id\": 1,, \"text\": \"x\"}]")
+    with pytest.raises(InputError, match=r"broken\.json: byte \d+ or before: .* before the first record"):
+        _read(broken)
+
+
+def test_semicolon_separated_csv_as_spreadsheets_save_it(tmp_path):
+    path = _write(tmp_path, "excel.csv", b"\xef\xbb\xbf" + 'id;text;date\r\n1;"Переговоры; итоги";2025-01-01\r\n'
+                  '2;"Вторая\r\nстрока";2025-01-02\r\n'.encode())
+    posts = _read(path)
+    assert [(p["id"], p["text"]) for p in posts] == [("1", "Переговоры; итоги"), ("2", "Вторая\r\nстрока")]
+    assert posts[1]["date"] == datetime(2025, 1, 2, tzinfo=UTC)
+    assert [p["id"] for p in _read(_write(tmp_path, "commas.csv", 'id,text\n1,"a; b; c"\n'))] == ["1"]
