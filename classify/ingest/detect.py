@@ -1,6 +1,7 @@
 """Which reader reads an input: format names, detection by sniffing, expansion of folders and globs."""
 from __future__ import annotations
 
+import codecs
 import glob
 import importlib
 import inspect
@@ -51,21 +52,52 @@ def detect_format(path) -> str:
             if name == "telethon":
                 return module.detect_layout(path, head)
             return name
+    not_utf8 = _not_utf8(head)
+    if not_utf8:
+        raise InputError(path, f"not UTF-8 text ({not_utf8[0]}); save the file as UTF-8", location=not_utf8[1])
     raise InputError(path, f"cannot tell the input format; give --format ({', '.join(FORMATS)})")
 
 
-def _folder_inputs(folder: Path, format: str | None) -> list[tuple[Path, str]]:
-    """A folder is an export (result.json, messages*.html) or a folder of input files."""
+def _not_utf8(head: bytes) -> tuple[str, str] | None:
+    """(what, where) when the file's first bytes are not UTF-8 text: every reader reads UTF-8 only."""
+    for bom, encoding in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+                          (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
+        if head.startswith(bom):
+            return f"{encoding} byte order mark", "byte 0"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 3 or len(head) < HEAD_BYTES:  # else a character cut by the head's end
+            return f"byte 0x{head[error.start]:02x}", f"byte {error.start}"
+    return None
+
+
+def _export_in(folder: Path, format: str | None) -> tuple[Path, str] | None:
+    """The export a folder holds (its result.json, or the folder of messages*.html pages), if any."""
     result = folder / "result.json"
     if result.is_file() and format in (None, "desktop-json"):
-        return [(result, "desktop-json")]
+        return result, "desktop-json"
     for name in (format,) if format else _SNIFF_ORDER:
         if reader(name).sniff(folder, b""):
-            return [(folder, name)]
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    if not files:
-        raise InputError(folder, "empty folder: no export or input files in it")
-    return [(p, format or detect_format(p)) for p in files]
+            return folder, name
+    return None
+
+
+def _folder_inputs(folder: Path, format: str | None) -> list[tuple[Path, str]]:
+    """A folder is an export (result.json, messages*.html) or a folder of input files and export folders."""
+    export = _export_in(folder, format)
+    if export:
+        return [export]
+    entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+    inputs = []
+    for entry in entries:
+        if entry.is_file():
+            inputs.append((entry, format or detect_format(entry)))
+        elif entry.is_dir() and (export := _export_in(entry, format)):
+            inputs.append(export)
+    if not inputs:
+        raise InputError(folder, "empty folder: no export, export folder or input file in it")
+    return inputs
 
 
 def expand_inputs(paths, format: str | None = None) -> list[tuple[Path, str]]:

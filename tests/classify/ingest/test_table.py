@@ -265,3 +265,28 @@ def test_posts_frame_reads_a_zero_timestamp_as_the_epoch_as_pandas_does():
     frame = posts_frame([dict(post, edited=0)])
     assert frame["edited"].tolist() == pd.to_datetime(pd.Series([0], dtype=object), utc=True).tolist()
     assert posts_frame([dict(post, edited=None)])["edited"].isna().all()
+
+
+def test_folder_of_export_folders_reads_each_export(tmp_path):
+    (tmp_path / "ChatExport_2024-05-01").mkdir()
+    shutil.copy(SAMPLE, tmp_path / "ChatExport_2024-05-01" / "result.json")
+    shutil.copytree(FIXTURES / "desktop_html", tmp_path / "ChatExport_2024-06-01")
+    (tmp_path / "ChatExport_2024-06-01" / "photos").mkdir()  # media folders inside an export are not inputs
+    (tmp_path / "notes").mkdir()  # nor is a folder that holds no export
+    shutil.copy(FIXTURES / "plain_posts.jsonl", tmp_path / "extra.jsonl")
+    expected = read_posts([tmp_path / "ChatExport_2024-05-01", tmp_path / "ChatExport_2024-06-01",
+                           tmp_path / "extra.jsonl"])
+    assert len(expected) > 31
+    assert_frame_equal(read_posts(tmp_path), expected)
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("Переговоры в Осло.\n".encode("utf-16"), r"byte 0: not UTF-8 text \(UTF-16 byte order mark\)"),
+    ("Переговоры в Осло.\n".encode("cp1251"), r"byte 0: not UTF-8 text \(byte 0xcf\)"),
+], ids=["utf-16", "cp1251"])
+def test_text_in_another_encoding_is_named_as_such_not_as_an_unknown_format(tmp_path, content, problem):
+    for name in ("posts.txt", "result.json"):
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(InputError, match=rf"{name}: {problem}; save the file as UTF-8"):
+            detect_format(path)
