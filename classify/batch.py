@@ -40,7 +40,8 @@ from classify.batch_state import (PART_EXTENSIONS, SinceLastState, chunk_keys, c
                                   part_path, read_keys, save_manifest, sha256_of, state_path_for, work_dir_for,
                                   write_part)
 from classify.errors import InputError
-from classify.io import TableWriter, atomic_output, output_format
+from classify.io import TableWriter, atomic_output
+from classify.tag import tag_arrow_schema, tag_frame, tag_output_format
 from classify.workers import use_system_arrow_allocator, warm_process_pool
 
 ENGINES = ("local", "dask")
@@ -99,16 +100,14 @@ def model_fingerprint(model_path) -> str:
 
 def tag_chunk(model_path: str, posts: pd.DataFrame, include_text: bool = True) -> pd.DataFrame:
     """Tag one chunk of posts with the (cached) model; what every engine runs per chunk."""
-    from classify.tag import tag_frame
-
     return tag_frame(cached_model(model_path), posts, include_text=include_text)
 
 
-def _serialise(tags: pd.DataFrame, fmt: str) -> bytes:
+def _serialise(tags: pd.DataFrame, fmt: str, themes: list[str]) -> bytes:
     """A tagged chunk in the output format, exactly as the output writer writes it."""
     with tempfile.TemporaryDirectory(prefix="classify-part-") as folder:
         path = Path(folder) / f"part{PART_EXTENSIONS[fmt]}"
-        with TableWriter(path) as writer:
+        with TableWriter(path, schema=tag_arrow_schema(tags, themes)) as writer:
             if len(tags) or fmt != "parquet":
                 writer.write(tags)
         return path.read_bytes()
@@ -117,7 +116,7 @@ def _serialise(tags: pd.DataFrame, fmt: str) -> bytes:
 def _tag_to_part(model_path: str, posts: pd.DataFrame, fmt: str, include_text: bool,
                  posts_read: int) -> tuple[bytes, dict]:
     tags = tag_chunk(model_path, posts, include_text)
-    return _serialise(tags, fmt), chunk_keys(posts_read, tags)
+    return _serialise(tags, fmt, cached_model(model_path).themes_), chunk_keys(posts_read, tags)
 
 
 # ---------------------------------------------------------------- engines
@@ -270,10 +269,7 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
     if jobs < 1 or chunk_size < 1:
         raise ValueError("jobs and chunk_size must be at least 1")
     output = Path(output).resolve()
-    try:
-        fmt = output_format(output)
-    except ValueError:
-        raise InputError(output, "cannot tell the output format from the name; use .jsonl, .csv or .parquet") from None
+    fmt = tag_output_format(output)
     model_path = str(Path(model_path).resolve())
     model_sha = model_fingerprint(model_path)
     inputs = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)

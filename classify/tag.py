@@ -7,6 +7,7 @@ readers accept through it, chunk by chunk, into one atomically written table.
 """
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from classify.io import TableWriter
+from classify.errors import InputError
+from classify.io import TableWriter, output_format
 
 # views and reactions ride along so reports can weight themes by reach
 PASS_THROUGH = ("id", "channel", "message_id", "date", "lang", "duplicate_of", "views", "reactions")
@@ -72,6 +74,35 @@ def tag_frame(model, posts: pd.DataFrame, *, include_text: bool = True, topic_mo
     return tags
 
 
+def tag_arrow_schema(tags: pd.DataFrame, themes: list[str]):
+    """The Parquet (Arrow) schema of a tag table with these theme ids.
+
+    The list and dict columns get their types from the theme ids rather than from
+    the data, so a chunk of posts without text (``themes`` empty, ``theme_scores``
+    null, no claims) is written like any other chunk.
+    """
+    import pyarrow as pa
+
+    words = pa.list_(pa.string())
+    claim = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()), ("label", pa.string()),
+                       ("score", pa.float64()), ("themes", words)])
+    typed = {"themes": words, "theme_scores": pa.struct([(theme, pa.float64()) for theme in themes]),
+             "claims": pa.list_(claim)}
+    schema = pa.Schema.from_pandas(tags, preserve_index=False)
+    for name, kind in typed.items():
+        if name in tags.columns:
+            schema = schema.set(schema.get_field_index(name), pa.field(name, kind))
+    return schema
+
+
+def tag_output_format(output) -> str:
+    """The format of a tag table named ``output``; InputError when the name does not say."""
+    try:
+        return output_format(output)
+    except ValueError:
+        raise InputError(output, "cannot tell the output format from the name; use .jsonl, .csv or .parquet") from None
+
+
 @dataclass
 class TagSummary:
     """What a tagging run did: posts tagged, posts per theme, time, ingest counts."""
@@ -109,14 +140,18 @@ def tag_files(inputs, output, *, model, chunk_size: int = 5000, progress: bool =
 
     from classify.ingest import IngestStats, post_chunks
 
+    tag_output_format(output)
     stats = IngestStats()
     summary = TagSummary(output=Path(output))
     started = time.perf_counter()
-    with TableWriter(output) as writer, tqdm(desc="tagging", unit=" posts", disable=not progress,
-                                             mininterval=0.5, smoothing=0.1) as bar:
-        for posts in post_chunks([str(path) for path in inputs], chunk_size=chunk_size, format=format,
-                                 skip_bad=skip_bad, stats=stats):
-            tags = tag_frame(model, posts, include_text=include_text, topic_model=topic_model)
+    chunks = (tag_frame(model, posts, include_text=include_text, topic_model=topic_model)
+              for posts in post_chunks([str(path) for path in inputs], chunk_size=chunk_size, format=format,
+                                       skip_bad=skip_bad, stats=stats))
+    first = next(chunks, None)  # its columns (which depend on the input) give the schema
+    schema = None if first is None else tag_arrow_schema(first, model.themes_)
+    with TableWriter(output, schema=schema) as writer, tqdm(desc="tagging", unit=" posts", disable=not progress,
+                                                            mininterval=0.5, smoothing=0.1) as bar:
+        for tags in ([] if first is None else itertools.chain([first], chunks)):
             writer.write(tags)
             summary.posts += len(tags)
             for labels, scores in zip(tags["themes"], tags["theme_scores"]):

@@ -83,6 +83,21 @@ def test_bad_input_names_the_file_and_line_and_leaves_no_output(tmp_path, taggin
         tag_batch([small_archive], tmp_path / "out.jsonl", model_path=tmp_path)
 
 
+
+def test_parquet_output_when_a_chunk_has_no_text(tmp_path, tagging_bundle, small_archive):
+    # a media-only export first: its chunk has no themes, scores or claims to give the columns their types
+    media = tmp_path / "inputs" / "a_media_only.jsonl"
+    media.parent.mkdir()
+    media.write_text('{"id": "m1", "text": ""}\n{"id": "m2", "text": ""}\n', encoding="utf-8")
+    first = next(small_archive.glob("*.jsonl"))
+    shutil.copy(first, media.parent / "b_posts.jsonl")
+    result = tag_batch([media.parent], tmp_path / "tags.parquet", model_path=tagging_bundle, chunk_size=50, jobs=2)
+    frame = pd.read_parquet(result.output)
+    assert frame["id"].tolist()[:2] == ["m1", "m2"] and len(frame) == 2 + len(_lines(first))
+    assert frame.loc[0, "theme_scores"] is None and frame.loc[2, "theme_scores"] is not None
+    with pytest.raises(InputError, match=r"tags\.txt: cannot tell the output format"):
+        tag_batch([media], tmp_path / "tags.txt", model_path=tagging_bundle)
+
 # The tiny bundle tags a chunk in milliseconds: each finished part waits a little, so that the whole run
 # takes seconds and the signal lands midway, not after the last part. Ctrl-C raises KeyboardInterrupt as
 # in a terminal even where this test runs from a background job (whose shell makes children ignore SIGINT).

@@ -103,3 +103,22 @@ def test_cli_evaluate_gold_without_any_theme(model, tmp_path):
     result = CliRunner().invoke(main, ["evaluate", str(model.path), gold, "-o", str(tmp_path / "report")])
     assert result.exit_code == 0, result.output
     assert "top theme in gold -" in result.output
+
+
+def test_parquet_output_when_the_first_chunk_has_no_text(model, tmp_path):
+    # media-only posts first: the first chunk has no themes, no scores and no claims to infer column types from
+    source = write_jsonl(tmp_path / "posts.jsonl", [{"id": "m1", "text": ""}, {"id": "m2", "text": "  "},
+                                                    {"id": "t3", "text": "Атомный ледокол прошёл Северным морским путём."},
+                                                    {"id": "t4", "text": "Oil prices rose after the OPEC meeting."}])
+    output = tmp_path / "tags.parquet"
+    tag_files([source], output, model=model, chunk_size=2, progress=False)
+    frame = pd.read_parquet(output)
+    assert frame["id"].tolist() == ["m1", "m2", "t3", "t4"]
+    assert frame.loc[0, "theme_scores"] is None and set(frame.loc[2, "theme_scores"]) == set(THEMES)
+    assert "arctic" in list(frame.loc[2, "themes"])
+
+
+def test_unknown_output_format_is_an_input_error(model, tmp_path):
+    source = write_jsonl(tmp_path / "posts.jsonl", [{"id": "a", "text": "Oil prices rose."}])
+    with pytest.raises(InputError, match=r"tags\.txt: cannot tell the output format"):
+        tag_files([source], tmp_path / "tags.txt", model=model, progress=False)
