@@ -97,12 +97,12 @@ class _ArrayReader(_CountingReader):
         return data
 
 
-def _error_offset(message: str, reader: _CountingReader) -> str:
+def _error_offset(message: str | bytes, reader: _CountingReader) -> str:
     """Byte position of a yajl syntax error, recovered from the context it prints."""
-    lines = message.split("\n")
+    lines = message.split(b"\n" if isinstance(message, bytes) else "\n")
     if len(lines) < 2:
         return f"bytes {reader.chunk_start}-{reader.offset}"
-    context = lines[1].encode("utf-8", "replace")
+    context = lines[1] if isinstance(lines[1], bytes) else lines[1].encode("utf-8", "replace")
     chunk = reader.chunk.replace(b"\n", b" ").replace(b"\r", b" ")
     # yajl pads the context so its error offset (just past the offending byte) sits at
     # column 40: 40-k spaces when the offset is k < 30 bytes into the chunk, else
@@ -119,14 +119,34 @@ def _error_offset(message: str, reader: _CountingReader) -> str:
     return f"bytes {reader.chunk_start}-{reader.offset}"
 
 
+def _first_non_utf8(reader: _CountingReader) -> str:
+    """Byte position of the first byte that is not UTF-8 in the chunk just read."""
+    chunk, start = reader.chunk, 0
+    while reader.chunk_start and start < min(3, len(chunk)) and 0x80 <= chunk[start] < 0xC0:
+        start += 1  # the end of a character begun in the previous chunk
+    try:
+        chunk[start:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.end < len(chunk) - start:  # not just a character cut by the chunk's end
+            return f"byte {reader.chunk_start + start + error.start}"
+    return f"bytes {reader.chunk_start}-{reader.offset}"
+
+
 def json_error(path, error: Exception, reader: _CountingReader) -> InputError:
-    message = str(error)
+    # yajl's message is bytes when the context it quotes is not UTF-8; ijson's Python backend
+    # wraps the UnicodeDecodeError itself
+    detail = error.args[0] if error.args else ""
+    if isinstance(detail, UnicodeDecodeError) or isinstance(detail, bytes) and b"invalid bytes in UTF8" in detail:
+        return InputError(path, "not UTF-8 text; save the file as UTF-8 (no characters were replaced)",
+                          location=_first_non_utf8(reader))
+    message = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(error)
     first = message.split("\n", 1)[0].strip() or type(error).__name__
     if "premature EOF" in message or "Incomplete JSON" in message:
         if reader.offset == 0 or not reader.chunk.strip() and reader.chunk_start == 0:
             return InputError(path, "empty file: no JSON content")
         return InputError(path, "truncated JSON (unexpected end of file)", location=f"byte {reader.offset}")
-    return InputError(path, f"invalid JSON ({first})", location=_error_offset(message, reader))
+    return InputError(path, f"invalid JSON ({first})",
+                      location=_error_offset(detail if isinstance(detail, bytes) else message, reader))
 
 
 def scan_layout(path, parser) -> tuple[str, dict]:

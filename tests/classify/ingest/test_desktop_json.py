@@ -427,3 +427,19 @@ def test_control_characters_written_as_tdesktop_x_escapes_are_read(tmp_path):
                      .replace(b"\\u000b", b"\\x0B"))
     posts, _ = read(path)
     assert (posts[0]["channel"], posts[0]["text"]) == ("Канал\u001f", "Министр\u000b")
+
+
+@pytest.mark.parametrize("backend", ["yajl2_c", "python"])
+def test_bytes_that_are_not_utf8_are_named_with_their_offset(tmp_path, monkeypatch, backend):
+    import ijson
+
+    monkeypatch.setattr(stream, "backend", lambda: ijson.get_backend(backend))
+    raw = json.dumps(json.loads(SINGLE.read_text(encoding="utf-8")), ensure_ascii=False, indent=1).encode()
+    marker = "Statement by the Ministry".encode()
+    raw = raw.replace(marker, "Заявление".encode("cp1251") + marker[9:], 1)
+    path = tmp_path / "result.json"
+    path.write_bytes(raw)
+    with pytest.raises(InputError) as info:
+        read(path)
+    assert str(info.value).endswith("not UTF-8 text; save the file as UTF-8 (no characters were replaced)")
+    assert info.value.location == f"byte {raw.index(marker[9:]) - 9}"
