@@ -57,7 +57,7 @@ _MEDIA_KEYS = (
     ("photo", "photo"), ("file", "file"), ("poll", "poll"), ("location_information", "location"),
     ("place_name", "venue"), ("contact_information", "contact"), ("game_title", "game"),
     ("invoice_information", "invoice"), ("giveaway_information", "giveaway"),
-    ("giveaway_results", "giveaway_results"), ("paid_stars_amount", "paid_media"),
+    ("giveaway_results", "giveaway_results"), ("paid_stars_amount", "paid_media"), ("todo_list", "todo_list"),
 )
 _MEDIA_KEY_SET = frozenset(key for key, _ in _MEDIA_KEYS) | {"media_type"}
 _HEAD_SINGLE = re.compile(rb'"type"\s*:\s*"[a-z_]*"\s*,\s*"id"\s*:\s*-?\d+\s*,\s*"messages"\s*:\s*\[')

@@ -443,3 +443,12 @@ def test_bytes_that_are_not_utf8_are_named_with_their_offset(tmp_path, monkeypat
         read(path)
     assert str(info.value).endswith("not UTF-8 text; save the file as UTF-8 (no characters were replaced)")
     assert info.value.location == f"byte {raw.index(marker[9:]) - 9}"
+
+
+def test_checklist_messages_are_media_like_polls(tmp_path):
+    def mutate(data):
+        data["messages"][1]["todo_list"] = {"title": "Повестка визита", "others_can_append": False,
+                                            "others_can_complete": False, "answers": []}
+
+    posts, _ = read(write_variant(tmp_path, mutate))
+    assert (posts[0]["has_media"], posts[0]["media_type"]) == (True, "todo_list")
