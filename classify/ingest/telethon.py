@@ -211,6 +211,15 @@ def _media(record: dict):
     return bool(flag or kind or (media and media not in ("", "0", "false", "False"))), kind
 
 
+def _text_url_entities(entities) -> list[str]:
+    """The URLs behind linked words: Telethon's ``Message.to_dict()`` keeps ``message`` as plain text and
+    puts them in ``entities`` (``MessageEntityTextUrl``), where no scan of the text can find them."""
+    if not isinstance(entities, list):
+        return []
+    return [entity["url"] for entity in entities if isinstance(entity, dict)
+            and entity.get("_") == "MessageEntityTextUrl" and isinstance(entity.get("url"), str)]
+
+
 def _channel(record: dict, default: str):
     for name in ("channel", "channel_name", "chat", "username", "chat_id", "sender_id"):
         value = record.get(name)
@@ -227,7 +236,7 @@ def _channel(record: dict, default: str):
 # Every field read by the converters of forwards, replies, edits, reactions, counts and media.
 _OPTIONAL_FIELDS = frozenset({"forwarded_from", "fwd_from", "reply_to", "reply_to_message_id", "reply_to_msg_id",
                               "edited", "edit_date", "reactions", "views", "forwards", "media_type", "media",
-                              "has_media"})
+                              "has_media", "entities"})
 
 
 def _post(record, layout_name: str, channel: str, source: str) -> dict:
@@ -266,6 +275,7 @@ def _post(record, layout_name: str, channel: str, source: str) -> dict:
         reactions, by_emoji = _reactions(record.get("reactions"))
         views, forwards = _integer(record, "views"), _integer(record, "forwards")
         has_media, media_type = _media(record)
+        links += _text_url_entities(record.get("entities"))
     post = {
         "channel": _channel(record, channel),
         "message_id": message_id,

@@ -229,3 +229,16 @@ def test_semicolon_separated_csv_as_spreadsheets_save_it(tmp_path):
     assert [(p["id"], p["text"]) for p in posts] == [("1", "Переговоры; итоги"), ("2", "Вторая\r\nстрока")]
     assert posts[1]["date"] == datetime(2025, 1, 2, tzinfo=UTC)
     assert [p["id"] for p in _read(_write(tmp_path, "commas.csv", 'id,text\n1,"a; b; c"\n'))] == ["1"]
+
+
+def test_telethon_text_url_entities_give_their_links(tmp_path):
+    record = {"_": "Message", "id": 9005, "peer_id": {"_": "PeerChannel", "channel_id": 1555666777},
+              "date": "2025-03-02T06:00:00+00:00",
+              "message": "Full statement on the website, mirror: https://mirror.example/9005 #diplomacy",
+              "entities": [{"_": "MessageEntityTextUrl", "offset": 15, "length": 11, "url": "https://mfa.example/9005"},
+                           {"_": "MessageEntityUrl", "offset": 39, "length": 27},
+                           {"_": "MessageEntityHashtag", "offset": 67, "length": 10}]}
+    [post] = _read(_write(tmp_path, "dump.jsonl", json.dumps(record) + "\n"))
+    assert post["links"] == ["https://mirror.example/9005", "https://mfa.example/9005"]
+    assert post["hashtags"] == ["#diplomacy"]
+    assert post["text"] == record["message"]
