@@ -82,12 +82,16 @@ def _first_record(path: Path, head: bytes):
 
 def sniff(path: Path, head: bytes) -> bool:
     """A JSONL or CSV/TSV file (by extension: the reader then explains what is wrong with it),
-    or a ``.json`` file holding a list of records or one record per line."""
+    a ``.json`` file holding a list of records or one record per line, or a ``.txt`` file of
+    such records with a text field."""
     if path.is_dir():
         return False
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson") + _TABLE_SUFFIXES:
         return True
+    if suffix == ".txt":  # JSON lines saved as .txt: records with a text, never a copied web preview
+        record = _first_record(path, head)
+        return record is not None and any(column in record for column in _TEXT_COLUMNS)
     if suffix != ".json":
         return False
     start = head.removeprefix(_BOM).lstrip()

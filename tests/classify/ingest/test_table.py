@@ -102,11 +102,16 @@ def test_format_detection_and_forcing(tmp_path):
         detect_format(unknown)
     with pytest.raises(ValueError, match="unknown format 'pdf'"):
         read_posts(SAMPLE, format="pdf")
-    # a .txt dump forced to the table reader
+    # a .txt dump of JSON records is read as records, not as one web-preview post of raw JSON
     dump = tmp_path / "dump.txt"
     dump.write_text('{"id": "n1", "text": "Переговоры в Осло продолжатся в понедельник."}\n', encoding="utf-8")
-    assert detect_format(dump) == "web-preview"
+    assert detect_format(dump) == "table"
+    assert read_posts(dump)["id"].tolist() == ["n1"]
     assert read_posts(dump, format="table")["id"].tolist() == ["n1"]
+    copied = tmp_path / "copied.txt"
+    copied.write_text("[Фото] Переговоры в Осло продолжатся в понедельник.\n1.2K views 14:03\n", encoding="utf-8")
+    assert detect_format(copied) == "web-preview"
+    assert detect_format(FIXTURES / "web_preview_ministry.txt") == "web-preview"
 
 
 def test_html_export_folder_and_its_pages_are_read_once():
