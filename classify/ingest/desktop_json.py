@@ -25,6 +25,9 @@ Field notes:
 * ``reactions`` is the sum of ``reactions[].count``; ``reactions_by_emoji`` keys
   are the emoji, ``custom:<document_id>`` for custom emoji and ``paid`` for paid
   reactions. Both are null when the message has no ``reactions`` field.
+* ``forwarded_from`` is ``"Deleted Account"`` when the export writes ``null`` for a forward
+  whose origin has no name (a deleted account or channel), as the HTML export prints it: the
+  post stays marked as a forward.
 * ``reply_to_message_id`` is set only for replies inside the same chat
   (a ``reply_to_peer_id`` means the replied message lives in another chat).
 * ``source`` is ``<file>#<n>`` for a single-chat export and ``<file>#chat<k>/<n>``
@@ -51,6 +54,8 @@ from classify.ingest._base import IngestStats
 from classify.ingest.entities import flatten_parts, reaction_key, scan_plain
 
 CHANNEL_TYPES = frozenset({"public_channel", "private_channel"})
+UNNAMED_ORIGIN = "Deleted Account"
+"""``forwarded_from`` of a forward whose origin has no name (the HTML export's words for it)"""
 
 # keys that carry media, in the order Telegram Desktop writes them, with the media_type they imply
 _MEDIA_KEYS = (
@@ -172,12 +177,15 @@ def _post(msg, channel: str, source: str) -> dict:
     if reply_to is not None and (type(reply_to) is not int or "reply_to_peer_id" in msg):
         reply_to = None
     media_type = _media_type(msg)
+    forwarded_from = msg.get("forwarded_from")
+    if forwarded_from is None and "forwarded_from" in msg:
+        forwarded_from = UNNAMED_ORIGIN
     return {
         "channel": channel,
         "message_id": message_id,
         "date": date,
         "text": text,
-        "forwarded_from": msg.get("forwarded_from"),
+        "forwarded_from": forwarded_from,
         "reply_to_message_id": reply_to,
         "edited": edited,
         "reactions": reactions,

@@ -452,3 +452,12 @@ def test_checklist_messages_are_media_like_polls(tmp_path):
 
     posts, _ = read(write_variant(tmp_path, mutate))
     assert (posts[0]["has_media"], posts[0]["media_type"]) == (True, "todo_list")
+
+
+def test_forward_from_an_unnamed_origin_stays_a_forward(tmp_path):
+    def mutate(data):
+        data["messages"][1]["forwarded_from"] = None  # what the exporter writes for a deleted account
+
+    posts, _ = read(write_variant(tmp_path, mutate))
+    assert posts[0]["forwarded_from"] == "Deleted Account"
+    assert all(post["forwarded_from"] is None for post in posts if post["message_id"] in (3, 4))
