@@ -149,6 +149,8 @@ def _datetime(record: dict, *names):
                 return datetime.fromtimestamp(value, _UTC)
         except (ValueError, OverflowError, OSError):
             pass
+        if isinstance(value, str) and value.isascii() and value.isdigit() and 9 <= len(value) <= 11:
+            return datetime.fromtimestamp(int(value), _UTC)  # Unix time written as text: CSV cells, Desktop's strings
         raise _BadRecord(f"{name} is not a date: {value!r:.40}")
     return None
 

@@ -242,3 +242,12 @@ def test_telethon_text_url_entities_give_their_links(tmp_path):
     assert post["links"] == ["https://mirror.example/9005", "https://mfa.example/9005"]
     assert post["hashtags"] == ["#diplomacy"]
     assert post["text"] == record["message"]
+
+
+def test_unix_time_written_as_text_is_a_date(tmp_path):
+    path = _write(tmp_path, "epoch.csv", "id,text,date,edit_date\n1,Переговоры в Осло.,1714554000, 1714557600\n")
+    [post] = _read(path)
+    assert post["date"] == datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+    assert post["edited"] == datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
+    with pytest.raises(InputError, match="date is not a date: '17145540'"):
+        _read(_write(tmp_path, "short.csv", "id,text,date\n1,Переговоры в Осло.,17145540\n"))
