@@ -56,7 +56,8 @@ def _first_record(path: Path, head: bytes):
     suffix = path.suffix.lower()
     if suffix in _TABLE_SUFFIXES:
         header = head.split(b"\n", 1)[0].decode("utf-8", "replace").strip("\r")
-        return dict.fromkeys(next(csv.reader([header], delimiter=_delimiter(path, header)), []), "")
+        names = next(csv.reader([header], delimiter=_delimiter(path, header)), [])
+        return dict.fromkeys((name.strip() for name in names), "")
     start = head.lstrip()
     if start.startswith(b"["):
         # A JSON list: look at the first object only.
@@ -366,7 +367,7 @@ def _csv_records(path: Path) -> Iterator[tuple[object, str, int]]:
             return
         rows = csv.reader(_chain(first, lines), delimiter=_delimiter(path, first))
         try:
-            header = next(rows)
+            header = [name.strip() for name in next(rows)]  # "id, text": the names, not the spaces
         except csv.Error as error:
             raise InputError(path, f"unreadable CSV header ({error})", location="line 1") from None
         if not any(col in header for col in _TEXT_COLUMNS):

@@ -251,3 +251,11 @@ def test_unix_time_written_as_text_is_a_date(tmp_path):
     assert post["edited"] == datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
     with pytest.raises(InputError, match="date is not a date: '17145540'"):
         _read(_write(tmp_path, "short.csv", "id,text,date\n1,Переговоры в Осло.,17145540\n"))
+
+
+def test_csv_header_names_with_spaces_after_the_commas(tmp_path):
+    [post] = _read(_write(tmp_path, "spaced.csv", "id, text, date\n7,Переговоры в Осло.,2025-01-01\n"))
+    assert (post["id"], post["text"], post["date"]) == ("7", "Переговоры в Осло.", datetime(2025, 1, 1, tzinfo=UTC))
+    dump = _write(tmp_path, "dump.csv", "channel, message_id, text\nВестник,501,Переговоры в Осло.\n")
+    assert detect_format(dump) == "telethon"
+    assert read_posts(dump)["id"].tolist() == ["Вестник/501"]
