@@ -108,8 +108,7 @@ def _serialise(tags: pd.DataFrame, fmt: str, themes: list[str]) -> bytes:
     with tempfile.TemporaryDirectory(prefix="classify-part-") as folder:
         path = Path(folder) / f"part{PART_EXTENSIONS[fmt]}"
         with TableWriter(path, schema=tag_arrow_schema(tags, themes)) as writer:
-            if len(tags) or fmt != "parquet":
-                writer.write(tags)
+            writer.write(tags)
         return path.read_bytes()
 
 
@@ -225,7 +224,8 @@ def _assemble(output: Path, sources: list[Path], fmt: str) -> None:
                 table = pq.read_table(source)
                 if writer is None:
                     writer = pq.ParquetWriter(handle, table.schema)
-                writer.write_table(table.cast(writer.schema))
+                if table.num_rows:
+                    writer.write_table(table.cast(writer.schema))
             if writer is not None:
                 writer.close()
         return
@@ -301,6 +301,11 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
 
     with _engine(engine, jobs, model_path, scheduler) as running, _progress_bar(progress, paths) as bar:
         chunks = _run(running, paths, work, fmt, chunk_size, read_options, model_path, include_text, known, bar)
+    if not chunks:  # no post at all: still a table with the tag columns (a Parquet file needs them)
+        from classify.ingest import posts_frame
+
+        write_part(part_path(work, 0, fmt), *_tag_to_part(model_path, posts_frame([]), fmt, include_text, 0))
+        chunks = 1
 
     parts = [part_path(work, index, fmt) for index in range(chunks)]
     keys = [read_keys(part) for part in parts]

@@ -43,10 +43,10 @@ def tag_frame(model, posts: pd.DataFrame, *, include_text: bool = True, topic_mo
 
         langs = detect_languages(texts)
     # .array keeps nullable dtypes: counts stay integers when some are missing
-    tags = pd.DataFrame({column: (langs if column == "lang" else posts[column].array)
+    tags = pd.DataFrame({column: (pd.Series(langs, dtype="str") if column == "lang" else posts[column].array)
                          for column in PASS_THROUGH if column in posts.columns or column == "lang"})
     if include_text:
-        tags["text"] = texts
+        tags["text"] = pd.Series(texts, dtype="str")
     has_text = [bool(text.strip()) for text in texts]
     themes: list[list[str]] = [[] for _ in texts]
     scores: list[dict | None] = [None] * len(texts)
@@ -60,12 +60,13 @@ def tag_frame(model, posts: pd.DataFrame, *, include_text: bool = True, topic_mo
         for position, row in enumerate(rows):
             themes[row] = [name for name, on in zip(names, flags[position]) if on]
             scores[row] = dict(zip(names, rounded[position]))
-    tags["themes"] = themes
-    tags["theme_scores"] = scores
+    # object Series: an empty chunk's columns are lists and dicts too, not float64
+    tags["themes"] = pd.Series(themes, dtype=object)
+    tags["theme_scores"] = pd.Series(scores, dtype=object)
     if model.has_claims:
         from classify.claims import extract_claims
 
-        tags["claims"] = extract_claims(model, texts, langs)
+        tags["claims"] = pd.Series(extract_claims(model, texts, langs), dtype=object)
     if topic_model is not None:  # a training.topics model: topic, topic_label, topic_probability per post
         from training.topics import assign_topics
 
@@ -138,7 +139,7 @@ def tag_files(inputs, output, *, model, chunk_size: int = 5000, progress: bool =
     """
     from tqdm import tqdm
 
-    from classify.ingest import IngestStats, post_chunks
+    from classify.ingest import IngestStats, post_chunks, posts_frame
 
     tag_output_format(output)
     stats = IngestStats()
@@ -148,10 +149,11 @@ def tag_files(inputs, output, *, model, chunk_size: int = 5000, progress: bool =
               for posts in post_chunks([str(path) for path in inputs], chunk_size=chunk_size, format=format,
                                        skip_bad=skip_bad, stats=stats))
     first = next(chunks, None)  # its columns (which depend on the input) give the schema
-    schema = None if first is None else tag_arrow_schema(first, model.themes_)
-    with TableWriter(output, schema=schema) as writer, tqdm(desc="tagging", unit=" posts", disable=not progress,
-                                                            mininterval=0.5, smoothing=0.1) as bar:
-        for tags in ([] if first is None else itertools.chain([first], chunks)):
+    if first is None:  # no post at all: still a table with the tag columns (a Parquet file needs them)
+        first = tag_frame(model, posts_frame([]), include_text=include_text)
+    with TableWriter(output, schema=tag_arrow_schema(first, model.themes_)) as writer, \
+            tqdm(desc="tagging", unit=" posts", disable=not progress, mininterval=0.5, smoothing=0.1) as bar:
+        for tags in itertools.chain([first], chunks):
             writer.write(tags)
             summary.posts += len(tags)
             for labels, scores in zip(tags["themes"], tags["theme_scores"]):

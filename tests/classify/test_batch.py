@@ -98,6 +98,17 @@ def test_parquet_output_when_a_chunk_has_no_text(tmp_path, tagging_bundle, small
     with pytest.raises(InputError, match=r"tags\.txt: cannot tell the output format"):
         tag_batch([media], tmp_path / "tags.txt", model_path=tagging_bundle)
 
+
+def test_an_input_without_posts_gives_an_empty_table_with_the_tag_columns(tmp_path, tagging_bundle):
+    export = tmp_path / "result.json"  # a Desktop export whose only message is a service message
+    export.write_text(json.dumps({"name": "Demo", "type": "public_channel", "id": 77, "messages": [
+        {"id": 1, "type": "service", "date": "2024-03-01T10:00:00", "date_unixtime": "1709287200",
+         "action": "create_channel", "title": "Demo", "text": "", "text_entities": []}]}), encoding="utf-8")
+    for name in ("tags.parquet", "tags.csv"):
+        result = tag_batch([export], tmp_path / name, model_path=tagging_bundle, jobs=2)
+        frame = pd.read_csv(result.output) if name.endswith(".csv") else pd.read_parquet(result.output)
+        assert result.rows_written == 0 and len(frame) == 0 and {"id", "themes", "claims"} <= set(frame.columns)
+
 # The tiny bundle tags a chunk in milliseconds: each finished part waits a little, so that the whole run
 # takes seconds and the signal lands midway, not after the last part. Ctrl-C raises KeyboardInterrupt as
 # in a terminal even where this test runs from a background job (whose shell makes children ignore SIGINT).

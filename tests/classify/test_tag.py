@@ -122,3 +122,15 @@ def test_unknown_output_format_is_an_input_error(model, tmp_path):
     source = write_jsonl(tmp_path / "posts.jsonl", [{"id": "a", "text": "Oil prices rose."}])
     with pytest.raises(InputError, match=r"tags\.txt: cannot tell the output format"):
         tag_files([source], tmp_path / "tags.txt", model=model, progress=False)
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_an_input_without_posts_gives_an_empty_table_with_the_tag_columns(model, tmp_path, suffix):
+    export = tmp_path / "result.json"  # a Desktop export whose only message is a service message
+    export.write_text(json.dumps({"name": "Demo", "type": "public_channel", "id": 77, "messages": [
+        {"id": 1, "type": "service", "date": "2024-03-01T10:00:00", "date_unixtime": "1709287200",
+         "action": "create_channel", "title": "Demo", "text": "", "text_entities": []}]}), encoding="utf-8")
+    output = tmp_path / f"tags.{suffix}"
+    assert tag_files([export], output, model=model, progress=False).posts == 0
+    frame = pd.read_csv(output) if suffix == "csv" else pd.read_parquet(output)
+    assert len(frame) == 0 and {"id", "themes", "theme_scores"} <= set(frame.columns)
