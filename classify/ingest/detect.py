@@ -64,6 +64,8 @@ def _not_utf8(head: bytes) -> tuple[str, str] | None:
                           (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
         if head.startswith(bom):
             return f"{encoding} byte order mark", "byte 0"
+    if b"\0" in head:  # a binary file (gzip, zip, Parquet, ...), not text in another encoding
+        return None
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as error:

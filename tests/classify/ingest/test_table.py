@@ -295,3 +295,7 @@ def test_text_in_another_encoding_is_named_as_such_not_as_an_unknown_format(tmp_
         path.write_bytes(content)
         with pytest.raises(InputError, match=rf"{name}: {problem}; save the file as UTF-8"):
             detect_format(path)
+    binary = tmp_path / "posts.parquet"
+    binary.write_bytes(b"PAR1\x15\x04\x15\x80\x01\x00\x00")
+    with pytest.raises(InputError, match="cannot tell the input format"):
+        detect_format(binary)
