@@ -42,6 +42,7 @@ _CHAT_MESSAGES = b'\n    "messages": ['
 _CHAT_END = b"\n   }"
 _CHAT_KEY = re.compile(rb'\n    "(name|type|id)": ("(?:[^"\\\n]|\\.)*"|null|-?\d+)')
 _HEADER_WINDOW = 64 * 1024
+_BOM = b"\xef\xbb\xbf"
 
 
 def backend():
@@ -149,11 +150,19 @@ def json_error(path, error: Exception, reader: _CountingReader) -> InputError:
                       location=_error_offset(detail if isinstance(detail, bytes) else message, reader))
 
 
+def _seek_json(raw) -> int:
+    """Seek to the JSON text, past a UTF-8 byte order mark (editors such as Notepad add one); its offset."""
+    raw.seek(0)
+    start = len(_BOM) if raw.read(len(_BOM)) == _BOM else 0
+    raw.seek(start)
+    return start
+
+
 def scan_layout(path, parser) -> tuple[str, dict]:
     """('single', chat metadata) or ('account', {}) from the keys before the message arrays."""
     meta: dict = {}
     with open(path, "rb") as raw:
-        reader = _CountingReader(raw)
+        reader = _CountingReader(raw, _seek_json(raw))
         try:
             for prefix, event, value in parser.parse(reader, buf_size=64 * 1024):
                 if prefix == "" and event not in ("start_map", "map_key"):
@@ -273,17 +282,17 @@ def _check_tail(raw, path, pos: int) -> None:
 
 def single_chat(raw, path, parser, meta: dict) -> Iterator[tuple[dict, dict]]:
     """Messages of a single-chat export."""
-    raw.seek(0)
+    start = _seek_json(raw)
     head = raw.read(64 * 1024)
     match = _SINGLE_MESSAGES.search(head) if head.startswith(b'{\n "') else None
     if match:
         span = _Span()
-        for msg in _array_messages(raw, path, parser, match.end() - 1, b"  ", span):
+        for msg in _array_messages(raw, path, parser, start + match.end() - 1, b"  ", span):
             yield meta, msg
         _check_tail(raw, path, span.end)
         return
-    raw.seek(0)
-    reader = _CountingReader(raw)
+    raw.seek(start)
+    reader = _CountingReader(raw, start)
     try:
         for msg in parser.items(reader, "messages.item", buf_size=_BUF_SIZE, use_float=True):
             yield meta, msg
@@ -331,7 +340,7 @@ def _next_chat(raw, pos: int):
 
 def account(raw, path, parser, chat_filter) -> Iterator[tuple[dict, dict]]:
     """Messages of the wanted chats (``chat_filter``: set of chat types, None for all) of a full-account export."""
-    raw.seek(0)
+    _seek_json(raw)
     if raw.read(len(_ACCOUNT_START)) != _ACCOUNT_START:
         yield from _account_any_layout(raw, path, parser, chat_filter)
         return
@@ -399,8 +408,7 @@ def _account_any_layout(raw, path, parser, chat_filter) -> Iterator[tuple[dict, 
                 elif key in ("name", "type", "id"):
                     chat[key] = event_tuple[2]
 
-    raw.seek(0)
-    reader = _CountingReader(raw)
+    reader = _CountingReader(raw, _seek_json(raw))
     try:
         events = parser.parse(reader, buf_size=_BUF_SIZE, use_float=True)
         for msg in parser.items(route(events), _ROUTED_PREFIX):

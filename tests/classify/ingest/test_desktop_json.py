@@ -461,3 +461,21 @@ def test_forward_from_an_unnamed_origin_stays_a_forward(tmp_path):
     posts, _ = read(write_variant(tmp_path, mutate))
     assert posts[0]["forwarded_from"] == "Deleted Account"
     assert all(post["forwarded_from"] is None for post in posts if post["message_id"] in (3, 4))
+
+
+@pytest.mark.parametrize("fixture", [SINGLE, ACCOUNT])
+@pytest.mark.parametrize("indent", [1, None])
+def test_byte_order_mark_before_the_json(tmp_path, fixture, indent):
+    # editors such as Notepad save UTF-8 with a byte order mark
+    text = json.dumps(json.loads(fixture.read_text(encoding="utf-8")), ensure_ascii=False, indent=indent)
+    plain, marked = tmp_path / "plain.json", tmp_path / "marked.json"
+    plain.write_bytes(text.encode())
+    marked.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert desktop_json.sniff(marked, marked.read_bytes()[:65536])
+    expected, _ = read(plain)
+    posts, _ = read(marked)
+    assert posts == [dict(post, source=post["source"].replace(str(plain), str(marked))) for post in expected]
+    cut = tmp_path / "cut.json"
+    cut.write_bytes(marked.read_bytes()[:-40])
+    with pytest.raises(InputError, match="truncated"):
+        read(cut)
