@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from classify.errors import InputError
-from labels.records import LabeledRecord, Span
+from labels.records import LabeledRecord, Span, parse_record
 from labels.taxonomy import Taxonomy
 
 THEMES_QUESTION = "themes"
@@ -44,7 +44,11 @@ def checked_span(text: str, start, end, label, quoted: str | None, path, where: 
 
 
 def check_labels(record: LabeledRecord, taxonomy: Taxonomy, path, where: str) -> LabeledRecord:
-    """Refuse a record whose labels or suggestions the taxonomy does not define."""
+    """Refuse a record that breaks the format's rules (e.g. crossing spans of one label, drawn in the tool)
+    or whose labels or suggestions the taxonomy does not define."""
+    problems = parse_record(record.to_dict(), path, 0)[1]
+    if problems:
+        raise InputError(path, problems[0], location=where)
     suggestions = record.suggestions or {}
     themes = list(record.themes or []) + list(suggestions.get("themes", []))
     claims = [s.label for s in record.claims or []] + [c["label"] for c in suggestions.get("claims", [])]

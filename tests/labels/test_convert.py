@@ -94,6 +94,26 @@ def test_import_refuses_unknown_labels_and_mismatched_spans(tmp_path, taxonomy):
         import_records(path, "label-studio", taxonomy)
 
 
+
+def test_import_refuses_crossing_spans_of_one_label(tmp_path, taxonomy):
+    # drawn in the tool, they would give a file that `validate`, training and agreement refuse
+    text = "🇷🇺 Экспорт нефти вырос на 12%. Импорт упал."
+    spans = [(3, 31), (10, 31)]
+    task = {"data": {"text": text, "post_id": "p1"}, "annotations": [{"completed_by": 2, "result": [
+        {"from_name": "claims", "to_name": "text", "type": "labels",
+         "value": {"start": start, "end": end, "text": text[start:end], "labels": ["checkworthy"]}}
+        for start, end in spans]}]}
+    path = tmp_path / "ls.json"
+    path.write_text(json.dumps([task], ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(InputError, match=r"ls.json: task 0 annotation\[0\]: claims\[1\] span 10-31 crosses"):
+        import_records(path, "label-studio", taxonomy)
+    prodigy_task = {"text": text, "meta": {"id": "p1"}, "answer": "accept",
+                    "spans": [{"start": start, "end": end, "label": "checkworthy"} for start, end in spans]}
+    path = tmp_path / "prodigy.jsonl"
+    path.write_text(json.dumps(prodigy_task, ensure_ascii=False) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"prodigy.jsonl: line 1.*crosses"):
+        import_records(path, "prodigy", taxonomy)
+
 def test_argilla_records_and_settings(tmp_path, taxonomy):
     export_records(_edge_records(), "argilla", tmp_path / "ar.json", taxonomy)
     items = json.loads((tmp_path / "ar.json").read_text(encoding="utf-8"))
