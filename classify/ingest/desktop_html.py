@@ -22,7 +22,8 @@ one at a time, in numeric order, with lxml. What is read from each
   (or the number of reactor pictures when the count is not printed).
 
 The HTML export carries no view counts, forward counts or edit times: those
-fields are null. ``div.message.service`` blocks (service messages and the day
+fields are null. A page that does not end with ``</html>`` was cut short (an interrupted export or
+copy) and is an error. ``div.message.service`` blocks (service messages and the day
 separators) are counted in ``stats.service_messages``. ``source`` is
 ``<page file>#<n>``, ``n`` the message's position among the page's message blocks.
 """
@@ -278,6 +279,15 @@ def _export_pages(path: Path) -> list[Path]:
     return pages
 
 
+def _check_complete(page: Path) -> None:
+    """The exporter ends every page with ``</html>``; lxml would quietly read a page cut short."""
+    with open(page, "rb") as handle:
+        size = handle.seek(0, 2)
+        handle.seek(max(size - 64, 0))
+        if not handle.read().rstrip().lower().endswith(b"</html>"):
+            raise InputError(page, "truncated HTML page (it does not end with </html>)", location=f"byte {size}")
+
+
 def read(path, *, stats: IngestStats, skip_bad: bool = False, **options) -> Iterator[dict]:
     """Yield one post dict per message of a Telegram Desktop HTML export (see the module doc).
 
@@ -303,6 +313,7 @@ def read(path, *, stats: IngestStats, skip_bad: bool = False, **options) -> Iter
             raise InputError(page, f"cannot parse HTML: {error}") from None
         if root is None:
             raise InputError(page, "empty file: no HTML content")
+        _check_complete(page)
         name, history = _page_channel(page, root)
         if channel is None:
             channel = name

@@ -282,3 +282,14 @@ def test_unknown_option_is_refused():
     with pytest.raises(TypeError, match="colour"):
         read(EXPORT, colour="red")
     assert len(read(EXPORT, chat_types="channels")[0]) == 11
+
+
+def test_page_cut_short_is_an_error_not_a_shorter_chat(tmp_path):
+    folder = copy_export(tmp_path)
+    page = folder / "messages.html"
+    data = page.read_bytes()
+    page.write_bytes(data[:data.index("Полный текст".encode())])  # inside the text of message 3
+    with pytest.raises(InputError, match="truncated HTML page") as info:
+        read(folder)
+    assert info.value.path == str(page)
+    assert info.value.location == f"byte {data.index('Полный текст'.encode())}"
