@@ -365,7 +365,8 @@ def _csv_records(path: Path) -> Iterator[tuple[object, str, int]]:
         first = next(lines, None)
         if first is None:
             return
-        rows = csv.reader(_chain(first, lines), delimiter=_delimiter(path, first))
+        # strict: a quote left open must be an error, not a field that swallows the rest of the file
+        rows = csv.reader(_chain(first, lines), delimiter=_delimiter(path, first), strict=True)
         try:
             header = [name.strip() for name in next(rows)]  # "id, text": the names, not the spaces
         except csv.Error as error:

@@ -259,3 +259,11 @@ def test_csv_header_names_with_spaces_after_the_commas(tmp_path):
     dump = _write(tmp_path, "dump.csv", "channel, message_id, text\nВестник,501,Переговоры в Осло.\n")
     assert detect_format(dump) == "telethon"
     assert read_posts(dump)["id"].tolist() == ["Вестник/501"]
+
+
+def test_csv_quote_left_open_is_an_error_not_one_field_holding_the_rest(tmp_path):
+    path = _write(tmp_path, "open.csv", 'id,text\n1,"Переговоры"\n2,"Встреча в Осло\n3,Визит\n4,Итоги\n')
+    with pytest.raises(InputError, match=r"open\.csv: line 3: unreadable CSV \(unexpected end of data\)"):
+        _read(path)
+    quoted = _write(tmp_path, "quoted.csv", 'id,text\n1,Он сказал "да" вчера\n2,"Две\nстроки"\n')
+    assert [p["text"] for p in _read(quoted)] == ['Он сказал "да" вчера', "Две\nстроки"]
