@@ -241,11 +241,11 @@ def _loads_with_tdesktop_escapes(data: bytes) -> dict:
     control characters other than tab, CR and LF as ``\\xHH``, which JSON does not allow (tdesktop
     issue 27571). Anything else wrong hands the array over to ijson."""
     repaired = _tdesktop_escapes_to_json(data)
-    try:
-        if repaired is not data:
+    if repaired is not data:
+        try:
             return orjson.loads(repaired)
-    except orjson.JSONDecodeError:
-        pass
+        except orjson.JSONDecodeError:
+            pass
     raise _NotPretty
 
 
