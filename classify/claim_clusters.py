@@ -210,43 +210,80 @@ def cluster_claims(claims: pd.DataFrame, options: ClusterOptions | None = None) 
     return result
 
 
-def read_tagged_claims(path) -> pd.DataFrame:
-    """Claims of a tagged JSONL file (``classify tag`` output: rows with ``id``, ``claims``, ...)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "tagged file not found")
-    rows = []
+def _jsonl_rows(path: Path):
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue
             try:
-                record = json.loads(raw.decode("utf-8"))
+                yield f"line {number}", json.loads(raw.decode("utf-8"))
             except UnicodeDecodeError:
                 raise InputError(path, "not UTF-8", location=f"line {number}") from None
             except json.JSONDecodeError as error:
                 raise InputError(path, f"invalid JSON: {error.msg}", location=f"line {number}") from None
-            if not isinstance(record, dict) or "claims" not in record:
-                raise InputError(path, "expected a tagged post with 'claims' (run `classify tag` with a model "
-                                       "that has a claims component)", location=f"line {number}")
-            claims = record["claims"] or []
-            if not isinstance(claims, list):
-                raise InputError(path, "'claims' must be a list", location=f"line {number}")
-            for i, claim in enumerate(claims):
-                if not isinstance(claim, dict) or not isinstance(claim.get("text"), str):
-                    raise InputError(path, f"claims[{i}] needs a 'text'", location=f"line {number}")
-                rows.append({"post_id": str(record.get("id", f"line {number}")), "channel": record.get("channel"),
-                             "date": record.get("date"), "lang": record.get("lang") or "und",
-                             "label": claim.get("label", "checkworthy"), "text": claim["text"]})
+
+
+def _table_rows(path: Path, fmt: str):
+    """Rows of a CSV or Parquet tag table as dicts, ``claims`` as a list of dicts (CSV holds it as JSON)."""
+    try:
+        frame = pd.read_parquet(path) if fmt == "parquet" else pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        raise InputError(path, f"cannot read this {fmt.upper()} table: {error}") from None
+    line_of_row = 2 if fmt == "csv" else 1  # a CSV's first line is its header
+    for index, record in enumerate(frame.to_dict("records")):
+        record = {key: None if np.ndim(value) == 0 and pd.isna(value) else value for key, value in record.items()}
+        where = f"line {index + line_of_row}" if fmt == "csv" else f"row {index + 1}"
+        claims = record.get("claims")
+        if fmt == "csv" and isinstance(claims, str):
+            try:
+                claims = json.loads(claims) if claims else None
+            except json.JSONDecodeError as error:
+                raise InputError(path, f"'claims' is not JSON: {error.msg}", location=where) from None
+        elif claims is not None and not isinstance(claims, list):
+            claims = list(claims)  # Parquet lists come back as arrays
+        if "claims" in record:
+            record["claims"] = claims
+        yield where, record
+
+
+def read_tagged_claims(path) -> pd.DataFrame:
+    """Claims of a tag table written by ``classify tag`` (JSONL, CSV or Parquet: rows with ``id``, ``claims``, ...)."""
+    from classify.io import output_format
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "tagged file not found")
+    try:
+        fmt = output_format(path)
+    except ValueError:
+        raise InputError(path, "cannot tell the table format from the name; use .jsonl, .csv or .parquet") from None
+    rows = []
+    for where, record in (_jsonl_rows(path) if fmt == "jsonl" else _table_rows(path, fmt)):
+        if not isinstance(record, dict) or "claims" not in record:
+            raise InputError(path, "expected a tagged post with 'claims' (run `classify tag` with a model "
+                                   "that has a claims component)", location=where)
+        claims = record["claims"] or []
+        if not isinstance(claims, list):
+            raise InputError(path, "'claims' must be a list", location=where)
+        for i, claim in enumerate(claims):
+            if not isinstance(claim, dict) or not isinstance(claim.get("text"), str):
+                raise InputError(path, f"claims[{i}] needs a 'text'", location=where)
+            rows.append({"post_id": str(record.get("id", where)), "channel": record.get("channel") or None,
+                         "date": record.get("date"), "lang": record.get("lang") or "und",
+                         "label": claim.get("label", "checkworthy"), "text": claim["text"]})
     frame = pd.DataFrame(rows, columns=["post_id", "channel", "date", "lang", "label", "text"])
     frame["date"] = pd.to_datetime(frame["date"], utc=True, errors="coerce", format="mixed")
     return frame
 
 
 def cluster_tagged_file(path, output, options: ClusterOptions | None = None) -> pd.DataFrame:
-    """Read claims from a tagged JSONL file, group them and write the groups (JSONL/CSV/Parquet)."""
-    from classify.io import write_table
+    """Read claims from a tag table, group them and write the groups (JSONL/CSV/Parquet)."""
+    from classify.io import output_format, write_table
 
+    try:
+        output_format(output)
+    except ValueError:
+        raise InputError(output, "cannot tell the output format from the name; use .jsonl, .csv or .parquet") from None
     groups = cluster_claims(read_tagged_claims(path), options)
     write_table(groups, output)
     return groups

@@ -21,7 +21,7 @@ def claims():
 @click.option("--min-count", type=click.IntRange(min=1), default=2, show_default=True,
               help="Smallest group reported (1 reports every claim).")
 def cluster(tagged, output, threshold, cross_threshold, no_cross_lingual, min_count):
-    """Group near-identical claims of TAGGED (JSONL from `classify tag`) across posts, channels,
+    """Group near-identical claims of TAGGED (the .jsonl, .csv or .parquet of `classify tag`) across posts, channels,
     languages and time; each group reports first/last seen, count, channels and a representative sentence."""
     from classify.claim_clusters import ClusterOptions, cluster_tagged_file
 

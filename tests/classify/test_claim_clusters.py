@@ -114,3 +114,31 @@ def test_untagged_rows_are_refused(tmp_path):
     tagged.write_text('{"id": "1", "text": "no claims here"}\n', encoding="utf-8")
     with pytest.raises(InputError, match="claims"):
         read_tagged_claims(tagged)
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_csv_and_parquet_tag_tables_give_the_claims_of_jsonl(tmp_path, suffix):
+    # `classify tag` writes any of the three formats; clustering reads them all
+    tagged = tmp_path / "tagged.jsonl"
+    write_tagged(tagged)
+    table = pd.read_json(tagged, lines=True, dtype=False)
+    table.loc[2, "channel"] = None
+    table.loc[1, "lang"] = None
+    table.loc[0, "claims"] = []
+    other = tmp_path / f"tagged.{suffix}"
+    if suffix == "csv":
+        table.assign(themes=table["themes"].map(json.dumps), claims=table["claims"].map(json.dumps)).to_csv(
+            other, index=False)
+    else:
+        table.to_parquet(other)
+    table.to_json(tagged, orient="records", lines=True, force_ascii=False)
+    expected = read_tagged_claims(tagged)
+    assert expected.loc[0, "lang"] == "und" and pd.isna(expected.loc[1, "channel"]) and len(expected) == len(CLAIMS) - 1
+    pd.testing.assert_frame_equal(read_tagged_claims(other), expected)
+
+
+def test_an_output_without_a_known_format_is_refused_before_clustering(tmp_path):
+    tagged = tmp_path / "tagged.jsonl"
+    write_tagged(tagged)
+    result = CliRunner().invoke(main, ["claims", "cluster", str(tagged), "-o", str(tmp_path / "claims.txt")])
+    assert result.exit_code == 2 and "claims.txt: cannot tell the output format" in result.output
