@@ -8,22 +8,29 @@ import click
 @click.argument("model_path", metavar="MODEL", type=click.Path(exists=True, file_okay=False))
 @click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
-              help="Report folder: metrics.json, report.md, f1_by_theme.png, calibration.png.")
+              help="Report folder: metrics.json, report.md, f1_by_theme.png, calibration.png "
+                   "(claims_metrics.json when the gold has claims).")
 @click.option("--split", "splits", multiple=True,
               help="Only rows of this split (repeatable); rows without a split are always used.")
 def evaluate(model_path, gold, output, splits):
     """Evaluate the themes (and claims) of MODEL on GOLD labeled files (project JSONL, CheckThat! TSV)."""
+    from classify.errors import InputError
     from training.evaluate import evaluate_model_files
     from training.evaluate_claims import evaluate_claim_files, format_claim_metrics, has_theme_labels
 
-    claims = evaluate_claim_files(model_path, list(gold), output, splits=list(splits) or None)
+    gold, splits = list(gold), list(splits) or None
+    # themes first: bad theme labels stop the command before any part of the report is written
+    themes = evaluate_model_files(model_path, gold, output, splits=splits) if has_theme_labels(gold, splits) else None
+    claims = evaluate_claim_files(model_path, gold, output, splits=splits)
     if claims is not None:
         for line in format_claim_metrics(claims):
             click.echo(line)
-        if not has_theme_labels(list(gold), list(splits) or None):
-            click.echo(f"claim metrics written to {output}/claims_metrics.json")
-            return
-    metrics, report = evaluate_model_files(model_path, list(gold), output, splits=list(splits) or None)
+    if themes is None:
+        if claims is None:
+            raise InputError(", ".join(gold), "no rows with theme or claim labels to evaluate")
+        click.echo(f"claim metrics written to {output}/claims_metrics.json")
+        return
+    metrics, report = themes
     overall = metrics["overall"]
     top1 = overall["top1_in_gold"]  # None when no gold post carries a theme
     click.echo(f"{overall['records']} posts: micro-F1 {overall['micro']['f1']:.3f}, "

@@ -35,8 +35,10 @@ def tag(inputs, output, model_path, format_, skip_bad, chunk_size, no_text, quie
 
     INPUT: anything `classify ingest` reads (Telegram Desktop JSON/HTML exports,
     Telethon dumps, web-preview text, JSONL/CSV with id and text). Output: one
-    record per post with id, lang, themes (over their thresholds) and
-    theme_scores ({theme: score}); then a posts-per-theme summary.
+    record per post with id (a table's own id), channel, message_id, date, lang,
+    duplicate_of, views, reactions, text, themes (over their thresholds),
+    theme_scores ({theme: score}) and, when the model has them, claims
+    ([{start, end, text, label, score, themes}]); then a posts-per-theme summary.
     """
     if jobs > 1 or resume or since_last or engine != "local" or scheduler:
         if topics_path:

@@ -108,3 +108,23 @@ def test_evaluate_command_on_claims_only_gold(tagging_bundle, tmp_path):
     result = CliRunner().invoke(main, ["evaluate", str(tagging_bundle), str(gold), "-o", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "claims_metrics.json").is_file()
+
+
+def test_evaluate_command_with_an_unknown_theme_writes_no_report(tagging_bundle, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from classify.cli import main
+
+    text = "Над Белгородом сбиты 12 беспилотников. Подписывайтесь!"
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "p1", "text": text, "lang": "ru", "themes": ["no_such_theme"],
+                                "claims": [{"start": 0, "end": 38, "label": "checkworthy"}]},
+                               ensure_ascii=False) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["evaluate", str(tagging_bundle), str(gold), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "gold.jsonl: line 1: theme(s) no_such_theme unknown" in result.output
+    assert not (tmp_path / "out").exists()
+    gold.write_text(json.dumps({"id": "p1", "text": text}, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["evaluate", str(tagging_bundle), str(gold), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "no rows with theme or claim labels" in result.output
