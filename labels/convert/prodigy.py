@@ -60,6 +60,9 @@ def _spans(value, text: str, path, where: str) -> list:
 def from_task(task: dict, taxonomy: Taxonomy, path, where: str) -> LabeledRecord:
     if not isinstance(task, dict) or not isinstance(task.get("text"), str):
         raise InputError(path, "a Prodigy task needs 'text'", location=where)
+    if "themes" in task or "claims" in task:  # would read back without its labels
+        raise InputError(path, "a labeled record in the project format (themes/claims), not a Prodigy task: "
+                               "it needs no import", location=where)
     text = task["text"]
     meta = dict(task.get("meta") or {})
     record_id = meta.pop("id", task.get("id"))

@@ -114,6 +114,12 @@ def test_import_refuses_crossing_spans_of_one_label(tmp_path, taxonomy):
     with pytest.raises(InputError, match=r"prodigy.jsonl: line 1.*crosses"):
         import_records(path, "prodigy", taxonomy)
 
+
+def test_prodigy_import_refuses_a_file_in_the_project_format(tmp_path, taxonomy, sample_path):
+    # its themes and claims are not Prodigy fields: read as tasks, every label would be dropped
+    with pytest.raises(InputError, match=r"sample_ru_en.jsonl: line 1: a labeled record in the project format"):
+        import_records(sample_path, "prodigy", taxonomy)
+
 def test_argilla_records_and_settings(tmp_path, taxonomy):
     export_records(_edge_records(), "argilla", tmp_path / "ar.json", taxonomy)
     items = json.loads((tmp_path / "ar.json").read_text(encoding="utf-8"))
