@@ -59,6 +59,11 @@ def group_annotations(record_sets: list[tuple[str, list[LabeledRecord]]]) -> Ann
 
 
 def read_annotations(paths) -> Annotations:
+    paths = list(paths)
+    resolved = [Path(path).resolve() for path in paths]
+    for index, path in enumerate(resolved):  # one annotator counted twice would agree with itself
+        if path in resolved[:index]:
+            raise InputError(paths[index], "given twice; pass each annotator's file once")
     return group_annotations([(str(path), read_labeled(path)) for path in paths])
 
 

@@ -113,6 +113,13 @@ def agreement_command(files, taxonomy_path, show, output):
     from labels.annotators import read_annotations
     from labels.validate import require_known_labels
 
+    if output:
+        from classify.io import output_format
+
+        try:
+            output_format(output)
+        except ValueError:
+            raise click.BadParameter("use a .jsonl, .csv or .parquet name", param_hint="'-o' / '--output'") from None
     taxonomy = _taxonomy(taxonomy_path)
     groups = read_annotations(files)
     if len(groups) < 2:

@@ -123,3 +123,20 @@ def test_agreement_and_merge_commands(tmp_path):
     assert "tie: p4: theme security: yes boris; no anna" in result.output
     assert "2 annotators, 4 posts" in result.output and "1 tie(s) in 1 post(s) (excluded)" in result.output
     assert [r.id for r in read_labeled(tmp_path / "merged.jsonl")] == ["p1", "p2", "p3", "p4"]
+
+
+def test_agreement_and_merge_refuse_a_file_given_twice_and_an_unknown_table_format(tmp_path):
+    from classify.cli import main
+    from labels.records import write_labeled
+
+    anna, boris = tmp_path / "anna.jsonl", tmp_path / "boris.jsonl"
+    write_labeled(_annotator("anna"), anna)
+    write_labeled(_annotator("boris"), boris)
+    runner = CliRunner()
+    for command in (["agreement"], ["merge", "-o", str(tmp_path / "merged.jsonl")]):
+        # anna would be two annotators agreeing with each other
+        result = runner.invoke(main, ["labels", *command, str(anna), str(boris), str(tmp_path / "." / "anna.jsonl")])
+        assert result.exit_code == 2 and "anna.jsonl: given twice" in result.output, result.output
+    assert not (tmp_path / "merged.jsonl").exists()
+    result = runner.invoke(main, ["labels", "agreement", str(anna), str(boris), "-o", str(tmp_path / "dis.txt")])
+    assert result.exit_code == 2 and "use a .jsonl, .csv or .parquet name" in result.output
