@@ -32,9 +32,18 @@ class IngestStats:
     def skip(self, location: str, reason: str) -> None:
         self.skipped.append((location, reason))
 
-    def summary(self) -> str:
+    def summary(self, shown: int = 3) -> str:
+        """One line of counts; skipped records are grouped by reason, each with its first position
+        (the first ``shown`` reasons), so a user can find them without rerunning."""
         parts = [f"{self.posts} posts", f"{self.duplicates} duplicates flagged",
                  f"{self.service_messages} service messages ignored"]
         if self.skipped:
-            parts.append(f"{len(self.skipped)} bad records skipped")
+            first_at: dict[str, str] = {}
+            counts: dict[str, int] = {}
+            for location, reason in self.skipped:
+                first_at.setdefault(reason, location)
+                counts[reason] = counts.get(reason, 0) + 1
+            groups = [f"{count} x {reason} (first: {first_at[reason]})" for reason, count in counts.items()]
+            more = f"; {len(groups) - shown} more reasons" if len(groups) > shown else ""
+            parts.append(f"{len(self.skipped)} records skipped: {'; '.join(groups[:shown])}{more}")
         return ", ".join(parts)

@@ -65,7 +65,7 @@ def test_skip_bad_keeps_going_and_reports(tmp_path):
     bad.write_text('{"id": 1, "text": "Talks in Oslo."}\n{"id": 2, "text": Tal}\n', encoding="utf-8")
     result = _run("ingest", bad, "-o", tmp_path / "posts.jsonl", "--skip-bad")
     assert result.exit_code == 0
-    assert "1 posts" in result.stderr and "1 bad records skipped" in result.stderr
+    assert "1 posts" in result.stderr and "1 records skipped: 1 x invalid JSON" in result.stderr
 
 
 def test_csv_without_text_column_and_missing_input(tmp_path):

@@ -158,7 +158,18 @@ def test_skipped_records_are_counted(tmp_path):
     path.write_text('{"id": 1, "text": "Talks in Oslo."}\n{"id": 2, "text": \n', encoding="utf-8")
     stats = IngestStats()
     assert len(read_posts(path, skip_bad=True, stats=stats)) == 1
-    assert stats.summary() == "1 posts, 0 duplicates flagged, 0 service messages ignored, 1 bad records skipped"
+    assert stats.summary() == ("1 posts, 0 duplicates flagged, 0 service messages ignored, 1 records skipped: "
+                               "1 x invalid JSON (unexpected end of data: line 2 column 1 (char 19)) "
+                               f"(first: {path}: line 2)")
+
+
+def test_summary_groups_skipped_records_by_reason_with_their_first_position():
+    stats = IngestStats()
+    for line, reason in [(2, "invalid JSON"), (5, "no 'text' field"), (9, "invalid JSON"), (11, "a"), (12, "b")]:
+        stats.skip(f"f.jsonl: line {line}", reason)
+    assert stats.summary(shown=2).endswith(
+        "5 records skipped: 2 x invalid JSON (first: f.jsonl: line 2); 1 x no 'text' field (first: f.jsonl: line 5); "
+        "2 more reasons")
 
 
 @pytest.mark.parametrize("max_in_memory", [None, 50])

@@ -107,7 +107,7 @@ def test_invalid_json_line_names_the_line_and_can_be_skipped(tmp_path):
     posts = _read(path, skip_bad=True, stats=stats)
     assert [p["message_id"] for p in posts] == [501, 503, 77, 78]
     assert stats.skipped == [(f"{path}: line 2", stats.skipped[0][1])]
-    assert "1 bad records skipped" in stats.summary()
+    assert "1 records skipped: 1 x invalid JSON" in stats.summary()
 
 
 def test_cp1251_bytes_are_an_error_with_line_and_byte_offset(tmp_path):
