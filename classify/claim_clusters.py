@@ -145,12 +145,21 @@ def cluster_claims(claims: pd.DataFrame, options: ClusterOptions | None = None) 
     row per group with at least ``options.min_count`` claims: ``group, count,
     posts, channels, languages, label, first_seen, last_seen, representative``
     (the claim closest to the group's centroid) and ``texts`` (distinct wordings).
+    Each label is grouped on its own: a sentence that is both check-worthy and
+    a narrative is one claim of each, not a claim that recurs.
     """
     options = options or ClusterOptions()
     columns = ["group", "count", "posts", "channels", "languages", "label", "first_seen", "last_seen",
                "representative", "texts"]
-    if claims.empty:
-        return pd.DataFrame(columns=columns)
+    groups = [group for _, part in claims.groupby("label", sort=True) for group in _label_groups(part, options)]
+    groups.sort(key=lambda g: (-g["count"], str(g["first_seen"]), g["representative"]))
+    result = pd.DataFrame(groups, columns=columns[1:])
+    result.insert(0, "group", np.arange(1, len(result) + 1))
+    return result
+
+
+def _label_groups(claims: pd.DataFrame, options: ClusterOptions) -> list[dict]:
+    """The groups (as dicts, without a number) of claims that all carry one label."""
     frame = claims.reset_index(drop=True)
     normalised = [_normalised(str(t)) for t in frame["text"]]
     # Identical normalised wordings are one node; similarity works on distinct wordings.
@@ -198,16 +207,13 @@ def cluster_claims(claims: pd.DataFrame, options: ClusterOptions | None = None) 
             "posts": sorted(set(members["post_id"].astype(str))),
             "channels": sorted(set(members["channel"].dropna().astype(str))),
             "languages": sorted(set(members["lang"].astype(str))),
-            "label": members["label"].mode().iat[0],
+            "label": members["label"].iat[0],
             "first_seen": dates.min(),
             "last_seen": dates.max(),
             "representative": representative["text"],
             "texts": list(dict.fromkeys(members.sort_values("date")["text"].astype(str)))[:10],
         })
-    groups.sort(key=lambda g: (-g["count"], str(g["first_seen"]), g["representative"]))
-    result = pd.DataFrame(groups, columns=columns[1:])
-    result.insert(0, "group", np.arange(1, len(result) + 1))
-    return result
+    return groups
 
 
 def _jsonl_rows(path: Path):
@@ -270,7 +276,7 @@ def read_tagged_claims(path) -> pd.DataFrame:
                 raise InputError(path, f"claims[{i}] needs a 'text'", location=where)
             rows.append({"post_id": str(record.get("id", where)), "channel": record.get("channel") or None,
                          "date": record.get("date"), "lang": record.get("lang") or "und",
-                         "label": claim.get("label", "checkworthy"), "text": claim["text"]})
+                         "label": claim.get("label") or "checkworthy", "text": claim["text"]})
     frame = pd.DataFrame(rows, columns=["post_id", "channel", "date", "lang", "label", "text"])
     frame["date"] = pd.to_datetime(frame["date"], utc=True, errors="coerce", format="mixed")
     return frame

@@ -142,3 +142,15 @@ def test_an_output_without_a_known_format_is_refused_before_clustering(tmp_path)
     write_tagged(tagged)
     result = CliRunner().invoke(main, ["claims", "cluster", str(tagged), "-o", str(tmp_path / "claims.txt")])
     assert result.exit_code == 2 and "claims.txt: cannot tell the output format" in result.output
+
+
+def test_a_sentence_with_two_labels_is_not_a_recurring_claim():
+    # a taxonomy with narratives: one sentence of one post is both check-worthy and a narrative
+    rows = frame(CLAIMS[:1] * 2 + CLAIMS[3:4])
+    rows.loc[1, "label"] = "narrative_russophobia"
+    assert cluster_claims(rows).empty
+    rows = frame(CLAIMS[:2] * 2)
+    rows.loc[2:, "label"] = "narrative_russophobia"
+    groups = cluster_claims(rows)
+    assert groups["label"].tolist() == ["checkworthy", "narrative_russophobia"]
+    assert groups["count"].tolist() == [2, 2] and groups["group"].tolist() == [1, 2]
