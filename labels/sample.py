@@ -72,7 +72,10 @@ def load_posts(paths) -> pd.DataFrame:
     paths = [Path(path) for path in paths]
     frames = []
     for path in (p for p in paths if p.suffix.lower() == ".parquet"):
-        frame = pd.read_parquet(path)
+        try:
+            frame = pd.read_parquet(path)
+        except (OSError, ValueError) as error:  # pyarrow's errors for a file that is not Parquet are ValueErrors
+            raise InputError(path, f"cannot read this Parquet file: {error}") from None
         missing = {"id", "text"} - set(frame.columns)
         if missing:
             raise InputError(path, f"not a post table: missing column(s) {', '.join(sorted(missing))}")
@@ -159,6 +162,8 @@ def sample_posts(posts: pd.DataFrame, n: int, *, seed: int = 0, model=None, agen
     skipped["already labeled"] = int(excluded.sum())
     keep &= ~excluded
     candidates = frame[keep].copy()
+    if candidates.empty:
+        return SampleResult(records=[], posts_read=len(frame), skipped=skipped, strata=0, per_stratum={})
     candidates["_stratum"] = _strata(candidates)
     rng = np.random.default_rng(seed)
     candidates["_random"] = rng.permutation(len(candidates))

@@ -159,7 +159,7 @@ def merge_command(files, output, ties, taxonomy_path):
 
 
 @labels.command("sample")
-@click.argument("posts", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("posts", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("-n", "count", type=click.IntRange(min=1), required=True, help="How many posts to choose.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="Batch JSONL to write.")
 @click.option("--model", "model_path", type=click.Path(exists=True), default=None,
@@ -188,6 +188,10 @@ def sample_command(posts, count, output, model_path, exclude, allocation, seed, 
         agent = str(getattr(model, "name", None) or model_path)
     result = sample_posts(frame, count, seed=seed, model=model, agent=agent, allocation=allocation,
                           exclude_ids=[r.id for r in excluded], exclude_texts=[r.text for r in excluded])
+    if not result.records:
+        from classify.errors import InputError
+
+        raise InputError(", ".join(posts), f"no post left to choose ({result.summary()})")
     if model is not None:
         from labels.validate import require_known_labels
 

@@ -176,3 +176,26 @@ def test_sample_command_with_a_real_model_bundle(tmp_path):
         assert record.themes is None and record.suggestions["agent"] == "model"
         assert set(record.suggestions["scores"]) == {"security", "economy", "arctic", "culture_science"}
     assert runner.invoke(labels, ["validate", "--taxonomy", str(tmp_path / "taxonomy.toml"), str(out)]).exit_code == 0
+
+
+def test_sample_command_reads_export_folders_and_names_unusable_inputs(tmp_path):
+    from classify.cli import main
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    posts = [{"id": f"c/{i}", "channel": "c", "date": "2024-05-0%dT10:00:00Z" % (i + 1),
+              "text": f"Минфин сообщил о росте доходов бюджета на {i + 2}% 📈"} for i in range(3)]
+    (folder / "c.jsonl").write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in posts), encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(main, ["labels", "sample", str(folder), "-n", "2", "-o", str(tmp_path / "batch.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert len(read_labeled(tmp_path / "batch.jsonl")) == 2
+    empty = tmp_path / "empty.csv"
+    empty.write_text("id,text\nz1,\nz2,  \n", encoding="utf-8")
+    result = runner.invoke(main, ["labels", "sample", str(empty), "-n", "2", "-o", str(tmp_path / "none.jsonl")])
+    assert result.exit_code == 2 and "empty.csv: no post left to choose" in result.output, result.output
+    assert "2 empty texts" in result.output and not (tmp_path / "none.jsonl").exists()
+    broken = tmp_path / "posts.parquet"
+    broken.write_text("not parquet", encoding="utf-8")
+    result = runner.invoke(main, ["labels", "sample", str(broken), "-n", "2", "-o", str(tmp_path / "none.jsonl")])
+    assert result.exit_code == 2 and "posts.parquet: cannot read this Parquet file" in result.output
