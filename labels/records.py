@@ -200,7 +200,7 @@ def scan_jsonl(path) -> Iterator[ScannedLine]:
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
             try:
-                line = raw.decode("utf-8")
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")  # files saved on Windows start with a BOM
             except UnicodeDecodeError as error:
                 yield ScannedLine(number, None, [f"not UTF-8 (byte {error.start} of the line)"])
                 continue
@@ -221,7 +221,7 @@ def scan_checkthat(path) -> Iterator[ScannedLine]:
     Fields follow CSV quoting (``"..."`` with doubled quotes), as the official files do.
     """
     path = Path(path)
-    with open(path, encoding="utf-8", newline="") as handle:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle, delimiter="\t")
         if not reader.fieldnames or not {"Sentence_id", "Text"} <= set(reader.fieldnames):
             yield ScannedLine(1, None, [f"not a CheckThat! TSV: needs columns Sentence_id and Text, "

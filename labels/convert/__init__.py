@@ -60,7 +60,7 @@ def export_records(records: list[LabeledRecord], tool: str, out, taxonomy: Taxon
 def _read_json_list(path: Path) -> list:
     """A JSON array, or JSON lines (one object per line)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError(path, f"not UTF-8 (byte {error.start})") from None
     if text.lstrip().startswith("["):
@@ -74,7 +74,7 @@ def _read_json_list(path: Path) -> list:
 def _read_jsonl(path: Path, text: str | None = None) -> list[tuple[int, object]]:
     if text is None:
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as error:
             raise InputError(path, f"not UTF-8 (byte {error.start})") from None
     items = []

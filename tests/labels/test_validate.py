@@ -158,3 +158,21 @@ def test_the_example_in_format_md_is_a_valid_record_of_the_sample(tmp_path, taxo
     record = read_labeled(path)[0]
     assert record.to_dict() == next(r.to_dict() for r in read_labeled(sample_path) if r.id == record.id)
     assert json.loads(example)["claims"][1]["end"] == 98
+
+
+def test_files_saved_with_a_byte_order_mark_are_read(tmp_path, taxonomy):
+    # Windows editors (Notepad, Excel) start UTF-8 files with a BOM
+    jsonl = tmp_path / "anna.jsonl"
+    jsonl.write_text('{"id": "w1", "text": "Экспорт нефти вырос.", "themes": ["economy"]}\r\n'
+                     '{"id": "w2", "text": "Doing fine 👍", "themes": []}\r\n', encoding="utf-8-sig")
+    tsv = tmp_path / "ct.tsv"
+    tsv.write_text("Sentence_id\tText\tclass_label\n1\tExports grew by 14% in 2023.\tYes\n", encoding="utf-8-sig")
+    for path, records in ((jsonl, 2), (tsv, 1)):
+        report = validate_file(path, taxonomy)
+        assert report.ok and report.records == records, report.problems
+    from labels.convert import import_records
+
+    prodigy = tmp_path / "prodigy.jsonl"
+    prodigy.write_text('{"text": "Doing fine 👍", "meta": {"id": "w2"}, "accept": [], "answer": "accept"}\n',
+                       encoding="utf-8-sig")
+    assert import_records(prodigy, "prodigy", taxonomy)[0].themes == []
