@@ -58,6 +58,7 @@ class BatchResult:
     chunks_resumed: int
     rows_written: int
     seconds: float
+    ingest: str = ""  # classify.ingest.IngestStats.summary() of the inputs: duplicates, skipped records, ...
 
     @property
     def posts_already_tagged(self) -> int:
@@ -70,7 +71,7 @@ class BatchResult:
             parts.append(f"{self.chunks_resumed} of {self.chunks} chunks taken from the interrupted run")
         rate = self.posts_read / self.seconds if self.seconds > 0 else 0.0
         parts.append(f"{self.rows_written:,} rows in {self.output} ({self.seconds:.1f} s, {rate:,.0f} posts/s)")
-        return ", ".join(parts)
+        return ", ".join(parts) + (f"\ninput: {self.ingest}" if self.ingest else "")
 
 
 # ---------------------------------------------------------------- what runs in a worker
@@ -181,7 +182,7 @@ def _progress_bar(enabled: bool, paths: list[Path]):
 
 
 def _run(engine: Engine, paths: list[Path], work: Path, fmt: str, chunk_size: int, read_options: dict,
-         model_path: str, include_text: bool, known: SinceLastState | None, bar) -> int:
+         model_path: str, include_text: bool, known: SinceLastState | None, bar, stats) -> int:
     """Read here, tag in the workers (at most two chunks per worker in flight); returns the chunk count."""
     from classify.ingest import post_chunks
 
@@ -196,7 +197,8 @@ def _run(engine: Engine, paths: list[Path], work: Path, fmt: str, chunk_size: in
     chunks = 0
     # Languages are identified by the workers (tag_frame does it for posts without a lang column):
     # this process reads for all of them and would otherwise cap the speed-up from more jobs.
-    for index, posts in enumerate(post_chunks(paths, chunk_size=chunk_size, languages=False, **read_options)):
+    for index, posts in enumerate(post_chunks(paths, chunk_size=chunk_size, languages=False, stats=stats,
+                                              **read_options)):
         chunks += 1
         part = part_path(work, index, fmt)
         if part.is_file():
@@ -258,6 +260,7 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
     See the module docstring for ``resume`` and ``since_last``. Raises ``InputError``
     for bad input, naming the file.
     """
+    from classify.ingest import IngestStats
     from classify.ingest.detect import expand_inputs
 
     started = time.perf_counter()
@@ -299,8 +302,10 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
         save_manifest(work, manifest)
     resumed = {part.name for part in work.glob("part-*") if not part.name.endswith(".keys.json")}
 
+    stats = IngestStats()
     with _engine(engine, jobs, model_path, scheduler) as running, _progress_bar(progress, paths) as bar:
-        chunks = _run(running, paths, work, fmt, chunk_size, read_options, model_path, include_text, known, bar)
+        chunks = _run(running, paths, work, fmt, chunk_size, read_options, model_path, include_text, known, bar,
+                      stats)
     if not chunks:  # no post at all: still a table with the tag columns (a Parquet file needs them)
         from classify.ingest import posts_frame
 
@@ -318,4 +323,4 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
     tagged_now = sum(k["rows"] for part, k in zip(parts, keys) if part.name not in resumed)
     return BatchResult(output=output, posts_read=sum(k["posts"] for k in keys), posts_tagged=tagged_now,
                        chunks=len(parts), chunks_resumed=len(resumed & {part.name for part in parts}),
-                       rows_written=state.rows, seconds=time.perf_counter() - started)
+                       rows_written=state.rows, seconds=time.perf_counter() - started, ingest=stats.summary())

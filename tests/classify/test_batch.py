@@ -109,6 +109,18 @@ def test_an_input_without_posts_gives_an_empty_table_with_the_tag_columns(tmp_pa
         frame = pd.read_csv(result.output) if name.endswith(".csv") else pd.read_parquet(result.output)
         assert result.rows_written == 0 and len(frame) == 0 and {"id", "themes", "claims"} <= set(frame.columns)
 
+
+def test_skipped_records_are_counted_in_the_summary(tmp_path, tagging_bundle, small_archive):
+    broken = tmp_path / "broken.jsonl"
+    lines = _lines(next(small_archive.glob("*.jsonl")))[:20]
+    lines[4] = lines[4][:30]
+    broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = tag_batch([broken], tmp_path / "out.jsonl", model_path=tagging_bundle, chunk_size=8, jobs=2,
+                       skip_bad=True)
+    assert result.rows_written == 19
+    assert "input: 19 posts" in result.summary() and "1 records skipped" in result.summary()
+    assert "broken.jsonl: line 5" in result.summary()
+
 # The tiny bundle tags a chunk in milliseconds: each finished part waits a little, so that the whole run
 # takes seconds and the signal lands midway, not after the last part. Ctrl-C raises KeyboardInterrupt as
 # in a terminal even where this test runs from a background job (whose shell makes children ignore SIGINT).
