@@ -1,6 +1,9 @@
 """Pieces shared by the converters: span offsets checked against the text, labels checked against the taxonomy."""
 from __future__ import annotations
 
+import contextlib
+from typing import Iterator
+
 from classify.errors import InputError
 from labels.records import LabeledRecord, Span, parse_record
 from labels.taxonomy import Taxonomy
@@ -65,3 +68,15 @@ def suggestion_confidence(suggestions: dict) -> float | None:
     if not scores:
         return None
     return round(min(max(p, 1 - p) for p in scores.values()), 6)
+
+
+@contextlib.contextmanager
+def structure_errors(path, where: str) -> Iterator[None]:
+    """Report an item of a tool's export whose shape is not the tool's (a number where a list belongs, a
+    missing key, ...) as an InputError naming the item, not a traceback."""
+    try:
+        yield
+    except InputError:
+        raise
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise InputError(path, f"unexpected structure ({type(error).__name__}: {error})", location=where) from None

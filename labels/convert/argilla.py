@@ -14,7 +14,8 @@ import json
 from collections import defaultdict
 
 from classify.errors import InputError
-from labels.convert._common import CLAIMS_QUESTION, TEXT_FIELD, THEMES_QUESTION, check_labels, checked_span
+from labels.convert._common import (CLAIMS_QUESTION, TEXT_FIELD, THEMES_QUESTION, check_labels, checked_span,
+                                    structure_errors)
 from labels.records import LabeledRecord, spans_to_dicts
 from labels.taxonomy import Taxonomy
 
@@ -151,5 +152,8 @@ def from_record(item: dict, taxonomy: Taxonomy, path, where: str) -> list[Labele
 def from_records(items, taxonomy: Taxonomy, path) -> list[LabeledRecord]:
     if not isinstance(items, list):
         raise InputError(path, "an Argilla export is a JSON list of record dicts")
-    return [record for index, item in enumerate(items)
-            for record in from_record(item, taxonomy, path, f"record {index}")]
+    records = []
+    for index, item in enumerate(items):
+        with structure_errors(path, f"record {index}"):
+            records.extend(from_record(item, taxonomy, path, f"record {index}"))
+    return records

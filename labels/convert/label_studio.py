@@ -13,7 +13,7 @@ from xml.sax.saxutils import quoteattr
 
 from classify.errors import InputError
 from labels.convert._common import (CLAIMS_QUESTION, TEXT_FIELD, THEMES_QUESTION, check_labels, checked_span,
-                                    suggestion_confidence)
+                                    structure_errors, suggestion_confidence)
 from labels.records import LabeledRecord, spans_to_dicts
 from labels.taxonomy import Taxonomy
 
@@ -156,4 +156,8 @@ def from_task(task: dict, taxonomy: Taxonomy, path, where: str) -> list[LabeledR
 def from_tasks(tasks, taxonomy: Taxonomy, path) -> list[LabeledRecord]:
     if not isinstance(tasks, list):
         raise InputError(path, "a Label Studio export is a JSON list of tasks")
-    return [record for index, task in enumerate(tasks) for record in from_task(task, taxonomy, path, f"task {index}")]
+    records = []
+    for index, task in enumerate(tasks):
+        with structure_errors(path, f"task {index}"):
+            records.extend(from_task(task, taxonomy, path, f"task {index}"))
+    return records

@@ -10,7 +10,7 @@ One task per line. Themes use the ``choice`` interface (``options`` with every t
 from __future__ import annotations
 
 from classify.errors import InputError
-from labels.convert._common import check_labels, checked_span
+from labels.convert._common import check_labels, checked_span, structure_errors
 from labels.records import LabeledRecord, spans_to_dicts
 from labels.taxonomy import Taxonomy
 
@@ -87,4 +87,8 @@ def from_task(task: dict, taxonomy: Taxonomy, path, where: str) -> LabeledRecord
 
 
 def from_tasks(tasks, taxonomy: Taxonomy, path) -> list[LabeledRecord]:
-    return [from_task(task, taxonomy, path, f"line {number}") for number, task in tasks]
+    records = []
+    for number, task in tasks:
+        with structure_errors(path, f"line {number}"):
+            records.append(from_task(task, taxonomy, path, f"line {number}"))
+    return records

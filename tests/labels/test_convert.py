@@ -120,6 +120,23 @@ def test_prodigy_import_refuses_a_file_in_the_project_format(tmp_path, taxonomy,
     with pytest.raises(InputError, match=r"sample_ru_en.jsonl: line 1: a labeled record in the project format"):
         import_records(sample_path, "prodigy", taxonomy)
 
+
+@pytest.mark.parametrize("tool, item, where", [
+    ("label-studio", {"data": {"text": "abc", "post_id": "1"}, "annotations": [{"result": [None]}]}, "task 0"),
+    ("label-studio", {"data": {"text": "abc", "post_id": "1"}, "annotations": [{"result": [
+        {"from_name": "themes", "to_name": "text", "type": "choices", "value": {"choices": 7}}]}]}, "task 0"),
+    ("argilla", {"id": "1", "fields": {"text": "abc"}, "responses": {"themes": "economy"}}, "record 0"),
+    ("argilla", {"id": "1", "fields": {"text": "abc"}, "metadata": 3}, "record 0"),
+    ("prodigy", {"text": "abc", "meta": {"id": "1"}, "answer": "accept", "accept": 5}, "line 1"),
+    ("prodigy", {"text": "abc", "meta": [1], "answer": "accept"}, "line 1"),
+])
+def test_import_names_the_item_whose_shape_is_not_the_tools(tool, item, where, tmp_path, taxonomy):
+    # hand-edited or other-version exports: one clear line, not a traceback
+    path = tmp_path / ("export.jsonl" if tool == "prodigy" else "export.json")
+    path.write_text(json.dumps(item) + "\n" if tool == "prodigy" else json.dumps([item]), encoding="utf-8")
+    with pytest.raises(InputError, match=rf"export.jsonl?: {where}"):
+        import_records(path, tool, taxonomy)
+
 def test_argilla_records_and_settings(tmp_path, taxonomy):
     export_records(_edge_records(), "argilla", tmp_path / "ar.json", taxonomy)
     items = json.loads((tmp_path / "ar.json").read_text(encoding="utf-8"))
