@@ -84,11 +84,13 @@ def label_problems(record: LabeledRecord, taxonomy: Taxonomy) -> list[str]:
             seen.add(span.label)
             problems.append(_unknown(span.label, claim_labels, "claim label", taxonomy))
     suggestions = record.suggestions or {}
+    # suggestions of the wrong type are structural problems, reported by labels.records
     for theme in suggestions.get("themes", []) if isinstance(suggestions.get("themes"), list) else []:
-        if theme not in themes:
+        if isinstance(theme, str) and theme not in themes:
             problems.append("suggestions: " + _unknown(theme, themes, "theme", taxonomy))
     suggested_claims = suggestions.get("claims", []) if isinstance(suggestions.get("claims"), list) else []
-    for label in dict.fromkeys(c.get("label", "checkworthy") for c in suggested_claims if isinstance(c, dict)):
+    labels = (c.get("label", "checkworthy") for c in suggested_claims if isinstance(c, dict))
+    for label in dict.fromkeys(label for label in labels if isinstance(label, str)):
         if label not in claim_labels:
             problems.append("suggestions: " + _unknown(label, claim_labels, "claim label", taxonomy))
     return problems

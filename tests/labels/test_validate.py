@@ -67,6 +67,15 @@ def test_suggestions_are_checked_but_never_counted_as_labels(write_jsonl, taxono
     assert (report.records, report.themes_labeled, report.claims_labeled) == (3, 0, 0)
 
 
+def test_suggestions_of_the_wrong_type_are_problems_not_a_crash(write_jsonl, taxonomy):
+    path = write_jsonl("s.jsonl", [{"id": "a", "text": TEXT, "suggestions": {
+        "themes": [5, "security"], "claims": [{"start": 0, "end": 2, "label": {"id": "checkworthy"}}]}}])
+    assert [str(p) for p in validate_file(path, taxonomy).problems] == [
+        f"{path}: line 1: 'suggestions.themes' must be a list of theme ids",
+        f"{path}: line 1: suggestions.claims[0]: 'label' must be a non-empty string",
+    ]
+
+
 def test_identical_duplicates_warn_and_other_annotators_may_repeat_an_id(write_jsonl, taxonomy):
     path = write_jsonl("dups.jsonl", [_row("a"), _row("a"), _row("a", annotator="olga", themes=[])])
     report = validate_file(path, taxonomy)
