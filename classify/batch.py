@@ -41,7 +41,7 @@ from classify.batch_state import (PART_EXTENSIONS, SinceLastState, chunk_keys, c
                                   write_part)
 from classify.errors import InputError
 from classify.io import TableWriter, atomic_output
-from classify.tag import tag_arrow_schema, tag_frame, tag_output_format
+from classify.tag import check_output_is_not_an_input, tag_arrow_schema, tag_frame, tag_output_format
 from classify.workers import use_system_arrow_allocator, warm_process_pool
 
 ENGINES = ("local", "dask")
@@ -277,6 +277,7 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
     model_sha = model_fingerprint(model_path)
     inputs = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
     paths = [path.resolve() for path, _ in expand_inputs(inputs, input_format)]
+    check_output_is_not_an_input(output, paths)
 
     state_file = state_path_for(output)
     known, baseline = None, None

@@ -104,6 +104,15 @@ def tag_output_format(output) -> str:
         raise InputError(output, "cannot tell the output format from the name; use .jsonl, .csv or .parquet") from None
 
 
+def check_output_is_not_an_input(output, inputs: list[Path]) -> None:
+    """Refuse an output that is one of the (expanded) inputs: it would overwrite the posts, or, inside an
+    input folder, have its previous tags read as posts and tagged again."""
+    target = Path(output).resolve()
+    if any(Path(path).resolve() == target for path in inputs):
+        raise InputError(output, "the output is also an input (given as one, or inside an input folder); "
+                                 "write it elsewhere")
+
+
 @dataclass
 class TagSummary:
     """What a tagging run did: posts tagged, posts per theme, time, ingest counts."""
@@ -140,8 +149,10 @@ def tag_files(inputs, output, *, model, chunk_size: int = 5000, progress: bool =
     from tqdm import tqdm
 
     from classify.ingest import IngestStats, post_chunks, posts_frame
+    from classify.ingest.detect import expand_inputs
 
     tag_output_format(output)
+    check_output_is_not_an_input(output, [path for path, _ in expand_inputs([str(p) for p in inputs], format)])
     stats = IngestStats()
     summary = TagSummary(output=Path(output))
     started = time.perf_counter()

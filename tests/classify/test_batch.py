@@ -121,6 +121,16 @@ def test_skipped_records_are_counted_in_the_summary(tmp_path, tagging_bundle, sm
     assert "input: 19 posts" in result.summary() and "1 records skipped" in result.summary()
     assert "broken.jsonl: line 5" in result.summary()
 
+
+def test_an_output_inside_an_input_folder_is_refused(tmp_path, tagging_bundle, small_archive):
+    folder = tmp_path / "exports"
+    shutil.copytree(small_archive, folder)
+    first = next(folder.glob("*.jsonl"))
+    original = first.read_bytes()
+    with pytest.raises(InputError, match="the output is also an input"):
+        tag_batch([folder], first, model_path=tagging_bundle, jobs=2)
+    assert first.read_bytes() == original and not work_dir_for(first).exists()
+
 # The tiny bundle tags a chunk in milliseconds: each finished part waits a little, so that the whole run
 # takes seconds and the signal lands midway, not after the last part. Ctrl-C raises KeyboardInterrupt as
 # in a terminal even where this test runs from a background job (whose shell makes children ignore SIGINT).

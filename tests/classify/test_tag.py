@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -134,3 +135,18 @@ def test_an_input_without_posts_gives_an_empty_table_with_the_tag_columns(model,
     assert tag_files([export], output, model=model, progress=False).posts == 0
     frame = pd.read_csv(output) if suffix == "csv" else pd.read_parquet(output)
     assert len(frame) == 0 and {"id", "themes", "theme_scores"} <= set(frame.columns)
+
+
+def test_an_output_that_is_also_an_input_is_refused(model, tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    source = Path(write_jsonl(folder / "posts.jsonl", [{"id": "a", "text": "Oil prices rose."}]))
+    original = source.read_bytes()
+    with pytest.raises(InputError, match="the output is also an input"):  # would overwrite the posts
+        tag_files([source], source, model=model, progress=False)
+    assert source.read_bytes() == original
+    output = folder / "tags.jsonl"
+    tag_files([folder], output, model=model, progress=False)
+    # the next run of the same command would read its previous tags as posts and tag them again
+    with pytest.raises(InputError, match="tags.jsonl: the output is also an input"):
+        tag_files([folder], output, model=model, progress=False)
