@@ -30,7 +30,8 @@ import functools
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -41,7 +42,8 @@ from classify.batch_state import (PART_EXTENSIONS, SinceLastState, chunk_keys, c
                                   write_part)
 from classify.errors import InputError
 from classify.io import TableWriter, atomic_output
-from classify.tag import check_output_is_not_an_input, tag_arrow_schema, tag_frame, tag_output_format
+from classify.tag import (NO_THEME, TagSummary, check_output_is_not_an_input, tag_arrow_schema, tag_frame,
+                          tag_output_format, theme_count_lines)
 from classify.workers import use_system_arrow_allocator, warm_process_pool
 
 ENGINES = ("local", "dask")
@@ -59,6 +61,9 @@ class BatchResult:
     rows_written: int
     seconds: float
     ingest: str = ""  # classify.ingest.IngestStats.summary() of the inputs: duplicates, skipped records, ...
+    # posts per theme (and NO_THEME), in theme order, among the rows of this run's parts (since-last: the new ones)
+    theme_counts: dict[str, int] = field(default_factory=dict)
+    part_rows: int = 0
 
     @property
     def posts_already_tagged(self) -> int:
@@ -71,7 +76,9 @@ class BatchResult:
             parts.append(f"{self.chunks_resumed} of {self.chunks} chunks taken from the interrupted run")
         rate = self.posts_read / self.seconds if self.seconds > 0 else 0.0
         parts.append(f"{self.rows_written:,} rows in {self.output} ({self.seconds:.1f} s, {rate:,.0f} posts/s)")
-        return ", ".join(parts) + (f"\ninput: {self.ingest}" if self.ingest else "")
+        lines = [", ".join(parts)] + ([f"input: {self.ingest}"] if self.ingest else [])
+        themes = [theme for theme in self.theme_counts if theme != NO_THEME]
+        return "\n".join(lines + theme_count_lines(Counter(self.theme_counts), self.part_rows, themes))
 
 
 # ---------------------------------------------------------------- what runs in a worker
@@ -116,7 +123,12 @@ def _serialise(tags: pd.DataFrame, fmt: str, themes: list[str]) -> bytes:
 def _tag_to_part(model_path: str, posts: pd.DataFrame, fmt: str, include_text: bool,
                  posts_read: int) -> tuple[bytes, dict]:
     tags = tag_chunk(model_path, posts, include_text)
-    return _serialise(tags, fmt, cached_model(model_path).themes_), chunk_keys(posts_read, tags)
+    themes = cached_model(model_path).themes_
+    counted = TagSummary(output=Path())
+    counted.add(tags)
+    keys = chunk_keys(posts_read, tags)
+    keys["theme_counts"] = {theme: counted.theme_counts.get(theme, 0) for theme in [*themes, NO_THEME]}
+    return _serialise(tags, fmt, themes), keys
 
 
 # ---------------------------------------------------------------- engines
@@ -322,6 +334,10 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
     state.save(state_file, sha256_of(output))
     shutil.rmtree(work, ignore_errors=True)
     tagged_now = sum(k["rows"] for part, k in zip(parts, keys) if part.name not in resumed)
+    theme_counts: Counter = Counter()
+    for chunk in keys:
+        theme_counts.update(chunk.get("theme_counts", {}))  # update() keeps the themes no post has
     return BatchResult(output=output, posts_read=sum(k["posts"] for k in keys), posts_tagged=tagged_now,
                        chunks=len(parts), chunks_resumed=len(resumed & {part.name for part in parts}),
-                       rows_written=state.rows, seconds=time.perf_counter() - started, ingest=stats.summary())
+                       rows_written=state.rows, seconds=time.perf_counter() - started, ingest=stats.summary(),
+                       theme_counts=dict(theme_counts), part_rows=sum(k["rows"] for k in keys))

@@ -124,18 +124,27 @@ class TagSummary:
     seconds: float = 0.0
     ingest: str = ""
 
+    def add(self, tags: pd.DataFrame) -> None:
+        """Count a tagged chunk."""
+        self.posts += len(tags)
+        for labels, scores in zip(tags["themes"], tags["theme_scores"]):
+            self.posts_with_text += scores is not None
+            self.theme_counts.update(labels or [NO_THEME])
+
     def lines(self, themes: list[str]) -> list[str]:
         rate = self.posts / self.seconds if self.seconds > 0 else 0.0
         lines = [f"{self.posts:,} posts tagged ({self.posts_with_text:,} with text) -> {self.output} "
                  f"in {self.seconds:.1f} s ({rate:,.0f} posts/s)"]
         if self.ingest:
             lines.append(f"input: {self.ingest}")
-        width = max((len(theme) for theme in [*themes, NO_THEME]), default=8)
-        for theme in [*themes, NO_THEME]:
-            count = self.theme_counts.get(theme, 0)
-            share = count / self.posts if self.posts else 0.0
-            lines.append(f"  {theme:<{width}}  {count:>8,}  {share:6.1%}")
-        return lines
+        return lines + theme_count_lines(self.theme_counts, self.posts, themes)
+
+
+def theme_count_lines(counts: Counter, posts: int, themes: list[str]) -> list[str]:
+    """One line per theme (and for posts without one): posts and share of all posts."""
+    width = max((len(theme) for theme in [*themes, NO_THEME]), default=8)
+    return [f"  {theme:<{width}}  {counts.get(theme, 0):>8,}  {counts.get(theme, 0) / posts if posts else 0.0:6.1%}"
+            for theme in [*themes, NO_THEME]]
 
 
 def tag_files(inputs, output, *, model, chunk_size: int = 5000, progress: bool = True,
@@ -166,10 +175,7 @@ def tag_files(inputs, output, *, model, chunk_size: int = 5000, progress: bool =
             tqdm(desc="tagging", unit=" posts", disable=not progress, mininterval=0.5, smoothing=0.1) as bar:
         for tags in itertools.chain([first], chunks):
             writer.write(tags)
-            summary.posts += len(tags)
-            for labels, scores in zip(tags["themes"], tags["theme_scores"]):
-                summary.posts_with_text += scores is not None
-                summary.theme_counts.update(labels or [NO_THEME])
+            summary.add(tags)
             bar.update(len(tags))
     summary.seconds = time.perf_counter() - started
     summary.ingest = stats.summary()

@@ -131,6 +131,17 @@ def test_an_output_inside_an_input_folder_is_refused(tmp_path, tagging_bundle, s
         tag_batch([folder], first, model_path=tagging_bundle, jobs=2)
     assert first.read_bytes() == original and not work_dir_for(first).exists()
 
+
+def test_the_summary_counts_posts_per_theme_as_the_single_process_run(tmp_path, tagging_bundle, small_archive):
+    from classify.model import load_model
+    from classify.tag import tag_files
+
+    model = load_model(tagging_bundle)
+    single = tag_files([small_archive], tmp_path / "one.jsonl", model=model, chunk_size=100, progress=False)
+    result = tag_batch([small_archive], tmp_path / "two.jsonl", model_path=tagging_bundle, chunk_size=100, jobs=2)
+    theme_lines = single.lines(model.themes_)[2:]  # after the timing and input lines
+    assert len(theme_lines) == len(model.themes_) + 1 and result.summary().splitlines()[2:] == theme_lines
+
 # The tiny bundle tags a chunk in milliseconds: each finished part waits a little, so that the whole run
 # takes seconds and the signal lands midway, not after the last part. Ctrl-C raises KeyboardInterrupt as
 # in a terminal even where this test runs from a background job (whose shell makes children ignore SIGINT).
