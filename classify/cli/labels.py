@@ -11,6 +11,14 @@ taxonomy_option = click.option(
     help="Taxonomy TOML file (default: the toolkit's labels/taxonomy.toml).")
 
 
+def _refuse_overwriting_an_input(output, inputs) -> None:
+    from pathlib import Path
+
+    if any(Path(path).resolve() == Path(output).resolve() for path in inputs):
+        raise click.BadParameter(f"{output} is also an input: it would be overwritten; write it elsewhere",
+                                 param_hint="'-o' / '--output'")
+
+
 def _taxonomy(path):
     from labels.taxonomy import load_taxonomy
 
@@ -75,6 +83,7 @@ def export_command(file, tool, output, taxonomy_path):
     from labels.records import read_labeled
     from labels.validate import require_known_labels
 
+    _refuse_overwriting_an_input(output, [file])
     taxonomy = _taxonomy(taxonomy_path)
     records = read_labeled(file)
     require_known_labels(records, taxonomy)
@@ -92,6 +101,7 @@ def import_command(file, tool, output, taxonomy_path):
     from labels.convert import import_records
     from labels.records import write_labeled
 
+    _refuse_overwriting_an_input(output, [file])
     records = import_records(file, tool, _taxonomy(taxonomy_path))
     write_labeled(records, output)
     labeled = sum(1 for r in records if r.themes is not None or r.claims is not None)
@@ -146,6 +156,7 @@ def merge_command(files, output, ties, taxonomy_path):
     from labels.records import write_labeled
     from labels.validate import require_known_labels
 
+    _refuse_overwriting_an_input(output, files)
     taxonomy = _taxonomy(taxonomy_path)
     groups = read_annotations(files)
     for posts in groups.values():
@@ -178,6 +189,7 @@ def sample_command(posts, count, output, model_path, exclude, allocation, seed, 
     from labels.records import read_labeled, write_labeled
     from labels.sample import load_posts, sample_posts
 
+    _refuse_overwriting_an_input(output, [*posts, *exclude])
     frame = load_posts(posts)
     excluded = [record for path in exclude for record in read_labeled(path)]
     model, agent = None, "model"

@@ -140,3 +140,19 @@ def test_agreement_and_merge_refuse_a_file_given_twice_and_an_unknown_table_form
     assert not (tmp_path / "merged.jsonl").exists()
     result = runner.invoke(main, ["labels", "agreement", str(anna), str(boris), "-o", str(tmp_path / "dis.txt")])
     assert result.exit_code == 2 and "use a .jsonl, .csv or .parquet name" in result.output
+
+
+def test_commands_refuse_to_overwrite_an_input(tmp_path):
+    from classify.cli import main
+    from labels.records import write_labeled
+
+    anna, boris = tmp_path / "anna.jsonl", tmp_path / "boris.jsonl"
+    write_labeled(_annotator("anna"), anna)
+    write_labeled(_annotator("boris"), boris)
+    original = anna.read_bytes()
+    runner = CliRunner()
+    for command in (["merge", str(anna), str(boris)], ["import", str(anna), "--from", "prodigy"],
+                    ["sample", str(boris), "-n", "1", "--exclude", str(anna)]):
+        result = runner.invoke(main, ["labels", *command, "-o", str(tmp_path / "." / "anna.jsonl")])
+        assert result.exit_code == 2 and "is also an input: it would be overwritten" in result.output, result.output
+    assert anna.read_bytes() == original
