@@ -290,6 +290,8 @@ def cluster_tagged_file(path, output, options: ClusterOptions | None = None) -> 
         output_format(output)
     except ValueError:
         raise InputError(output, "cannot tell the output format from the name; use .jsonl, .csv or .parquet") from None
+    if Path(output).resolve() == Path(path).resolve():
+        raise InputError(output, "the output is also the input: it would be overwritten; write it elsewhere")
     groups = cluster_claims(read_tagged_claims(path), options)
     write_table(groups, output)
     return groups

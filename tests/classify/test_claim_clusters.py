@@ -137,11 +137,15 @@ def test_csv_and_parquet_tag_tables_give_the_claims_of_jsonl(tmp_path, suffix):
     pd.testing.assert_frame_equal(read_tagged_claims(other), expected)
 
 
-def test_an_output_without_a_known_format_is_refused_before_clustering(tmp_path):
+def test_an_output_without_a_known_format_or_over_the_input_is_refused(tmp_path):
     tagged = tmp_path / "tagged.jsonl"
     write_tagged(tagged)
     result = CliRunner().invoke(main, ["claims", "cluster", str(tagged), "-o", str(tmp_path / "claims.txt")])
     assert result.exit_code == 2 and "claims.txt: cannot tell the output format" in result.output
+    original = tagged.read_bytes()
+    result = CliRunner().invoke(main, ["claims", "cluster", str(tagged), "-o", str(tagged)])
+    assert result.exit_code == 2 and "the output is also the input" in result.output
+    assert tagged.read_bytes() == original
 
 
 def test_a_sentence_with_two_labels_is_not_a_recurring_claim():
