@@ -111,7 +111,8 @@ def import_command(file, tool, output, taxonomy_path):
 @labels.command("agreement")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @taxonomy_option
-@click.option("--show", default=50, show_default=True, help="How many disagreeing posts to print.")
+@click.option("--show", type=click.IntRange(min=0), default=50, show_default=True,
+              help="How many disagreeing posts to print.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write every disagreement as a table (.jsonl, .csv or .parquet).")
 def agreement_command(files, taxonomy_path, show, output):
@@ -179,7 +180,8 @@ def merge_command(files, output, ties, taxonomy_path):
               help="Labeled file(s) whose posts (same id or same text) must not be chosen again.")
 @click.option("--allocation", type=click.Choice(["proportional", "equal"]), default="proportional",
               show_default=True, help="Posts per channel-month: proportional to its size, or equal.")
-@click.option("--seed", default=0, show_default=True, help="Random seed (same seed, same batch).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Random seed (same seed, same batch).")
 @taxonomy_option
 def sample_command(posts, count, output, model_path, exclude, allocation, seed, taxonomy_path):
     """Choose posts to annotate from post tables written by `classify ingest` or from Telegram exports.

@@ -199,3 +199,13 @@ def test_sample_command_reads_export_folders_and_names_unusable_inputs(tmp_path)
     broken.write_text("not parquet", encoding="utf-8")
     result = runner.invoke(main, ["labels", "sample", str(broken), "-n", "2", "-o", str(tmp_path / "none.jsonl")])
     assert result.exit_code == 2 and "posts.parquet: cannot read this Parquet file" in result.output
+
+
+def test_a_negative_seed_is_a_usage_error(tmp_path):
+    from classify.cli import main
+
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text('{"id": "a", "text": "Минфин сообщил о росте доходов."}\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["labels", "sample", str(posts), "-n", "1", "-o", str(tmp_path / "b.jsonl"),
+                                       "--seed", "-1"])
+    assert result.exit_code == 2 and "--seed" in result.output and "Traceback" not in result.output
