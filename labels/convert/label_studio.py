@@ -118,7 +118,8 @@ def _annotator(annotation: dict, data: dict) -> str | None:
 def from_task(task: dict, taxonomy: Taxonomy, path, where: str) -> list[LabeledRecord]:
     data = task.get("data") if isinstance(task, dict) else None
     if not isinstance(data, dict) or not isinstance(data.get(TEXT_FIELD), str):
-        raise InputError(path, f"a task needs data.{TEXT_FIELD}", location=where)
+        raise InputError(path, f"a task needs data.{TEXT_FIELD} (export the project as JSON, not JSON-MIN or CSV)",
+                         location=where)
     text = data[TEXT_FIELD]
     post_id = data.get("post_id", task.get("id"))
     if post_id is None:
