@@ -27,7 +27,8 @@ def evaluate(model_path, gold, output, splits):
             click.echo(line)
     if themes is None:
         if claims is None:
-            raise InputError(", ".join(gold), "no rows with theme or claim labels to evaluate")
+            raise InputError(", ".join(gold), "no rows with theme labels to evaluate, and no claim labels "
+                                              "(or the model has no claims component)")
         click.echo(f"claim metrics written to {output}/claims_metrics.json")
         return
     metrics, report = themes

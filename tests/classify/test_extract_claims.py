@@ -127,4 +127,4 @@ def test_evaluate_command_with_an_unknown_theme_writes_no_report(tagging_bundle,
     assert not (tmp_path / "out").exists()
     gold.write_text(json.dumps({"id": "p1", "text": text}, ensure_ascii=False) + "\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["evaluate", str(tagging_bundle), str(gold), "-o", str(tmp_path / "out")])
-    assert result.exit_code == 2 and "no rows with theme or claim labels" in result.output
+    assert result.exit_code == 2 and "no rows with theme labels to evaluate, and no claim labels" in result.output
