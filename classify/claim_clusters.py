@@ -231,8 +231,14 @@ def _jsonl_rows(path: Path):
 
 def _table_rows(path: Path, fmt: str):
     """Rows of a CSV or Parquet tag table as dicts, ``claims`` as a list of dicts (CSV holds it as JSON)."""
+    wanted = {"id", "channel", "date", "lang", "claims"}.__contains__  # not the posts' text: the claims carry theirs
     try:
-        frame = pd.read_parquet(path) if fmt == "parquet" else pd.read_csv(path, dtype=str, keep_default_na=False)
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            frame = pd.read_parquet(path, columns=list(filter(wanted, pq.read_schema(path).names)))
+        else:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=wanted)
     except (OSError, ValueError, UnicodeDecodeError) as error:
         raise InputError(path, f"cannot read this {fmt.upper()} table: {error}") from None
     line_of_row = 2 if fmt == "csv" else 1  # a CSV's first line is its header
