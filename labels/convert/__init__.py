@@ -78,7 +78,8 @@ def _read_jsonl(path: Path, text: str | None = None) -> list[tuple[int, object]]
         except UnicodeDecodeError as error:
             raise InputError(path, f"not UTF-8 (byte {error.start})") from None
     items = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # lines end at "\n" only: str.splitlines() also breaks at U+2028, U+0085, ... which texts may hold raw
+    for number, line in enumerate(text.split("\n"), start=1):
         if line.strip():
             try:
                 items.append((number, json.loads(line)))

@@ -23,6 +23,9 @@ def _edge_records():
                                    "scores": {"security": 0.9, "ukraine": 0.55, "economy": 0.1}}),
         LabeledRecord(id="emoji", text=TEXT, themes=["security"], claims=[Span(36, 52, "checkworthy")]),
         LabeledRecord(id="skipped", text="Реклама.", status="rejected"),
+        # characters Python's str.splitlines() breaks at, written raw in JSON lines
+        LabeledRecord(id="separators", text="Строка\u2028вторая 🚀\x85 третья\x1c конец.", themes=["economy"],
+                      claims=[Span(0, 6, "checkworthy")]),
     ]
 
 
@@ -167,7 +170,7 @@ def test_argilla_import_groups_responses_by_user(tmp_path, taxonomy):
 
 def test_prodigy_tasks(tmp_path, taxonomy):
     export_records(_edge_records(), "prodigy", tmp_path / "p.jsonl", taxonomy)
-    tasks = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text(encoding="utf-8").splitlines()]
+    tasks = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text(encoding="utf-8").split("\n") if line]
     emoji, todo, rejected = tasks[4], tasks[3], tasks[5]
     assert emoji["answer"] == "accept" and emoji["accept"] == ["security"]
     assert emoji["spans"] == [{"start": 36, "end": 52, "label": "checkworthy"}] and emoji["meta"]["id"] == "emoji"
