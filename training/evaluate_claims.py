@@ -18,7 +18,9 @@ predicted spans do.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
+from classify.errors import InputError
 from classify.text.sentences import split_sentences
 
 __all__ = ["span_matches", "claim_metrics", "evaluate_claims", "evaluate_model_claims", "format_claim_metrics",
@@ -50,7 +52,7 @@ def _prf(counts: dict) -> dict:
     return {**counts, "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
 
 
-def claim_metrics(records, predictions: dict[str, list[dict]], *, labels: list[str] | None = None) -> dict:
+def claim_metrics(records, predictions: dict[str, list[dict]]) -> dict:
     """Span- and sentence-level metrics of predicted claims against gold records.
 
     ``records``: labeled records (those with ``claims is None`` are skipped);
@@ -65,8 +67,6 @@ def claim_metrics(records, predictions: dict[str, list[dict]], *, labels: list[s
             continue
         predicted_claims = predictions.get(record.id, [])
         record_labels = {span.label for span in record.claims} | {c["label"] for c in predicted_claims}
-        if labels is not None:
-            record_labels &= set(labels)
         sentences = split_sentences(record.text, record.lang)
         groups = ("all", record.lang or "und")
         for label in sorted(record_labels):
@@ -106,13 +106,30 @@ def _merged(spans):
 
 
 def evaluate_claims(classifier, records, *, theme_predictor=None) -> dict:
-    """Tag the records' texts with a claim classifier and score the claims against their gold spans."""
+    """Tag the records' texts with a claim classifier and score the claims against their gold spans.
+
+    Records without ``lang`` get the language ``classify tag`` would find, so they are scored as
+    tagging scores them; a gold claim label the classifier does not know is an error naming its record.
+    """
     from classify.claims import find_claims
 
     labeled = [record for record in records if record.claims is not None]
+    known = set(classifier.labels_)
+    for record in labeled:
+        unknown = sorted({span.label for span in record.claims} - known)
+        if unknown:
+            path, _, line = record.source.rpartition(":")
+            raise InputError(path or record.source, f"claim label(s) {', '.join(unknown)} unknown to the model "
+                                                    f"(it knows: {', '.join(sorted(known))})",
+                             location=f"line {line}" if line.isdigit() else f"record {record.id}")
+    if any(record.lang is None for record in labeled):
+        from classify.text.lang import detect_languages
+
+        detected = detect_languages([record.text for record in labeled])
+        labeled = [record if record.lang else replace(record, lang=lang) for record, lang in zip(labeled, detected)]
     claims = find_claims(classifier, [r.text for r in labeled], [r.lang for r in labeled], theme_predictor)
     predictions = {record.id: found for record, found in zip(labeled, claims)}
-    return claim_metrics(labeled, predictions, labels=list(classifier.labels_))
+    return claim_metrics(labeled, predictions)
 
 
 def evaluate_model_claims(model, records) -> dict | None:

@@ -68,3 +68,40 @@ def test_report_lines_cover_levels_and_groups():
     lines = format_claim_metrics(claim_metrics([record], {"x": [{"start": 0, "end": 15, "label": "checkworthy"}]}))
     assert any(line.startswith("span") and " en " in line and line.endswith("1.000") for line in lines)
     assert any(line.startswith("sentence") for line in lines)
+
+
+class _FixedClaims:
+    """What evaluate_claims reads of a claim classifier itself (find_claims is replaced where it runs)."""
+
+    labels_ = ["checkworthy"]
+
+
+def test_gold_claim_labels_unknown_to_the_model_are_an_error_naming_the_record():
+    from classify.errors import InputError
+    from training.evaluate_claims import evaluate_claims
+
+    record = LabeledRecord(id="n1", text="Troops crossed the border at 5 am.", lang="en",
+                           claims=[Span(0, 34, "narrative_x")], source="gold.jsonl:3")
+    with pytest.raises(InputError, match=r"gold\.jsonl: line 3: claim label\(s\) narrative_x unknown to the model"):
+        evaluate_claims(_FixedClaims(), [record])
+
+
+def test_gold_rows_without_a_language_are_scored_in_the_language_tagging_finds(monkeypatch):
+    import classify.claims
+    from training import evaluate_claims as module
+
+    seen = []
+
+    def fake_find_claims(classifier, texts, langs, theme_predictor=None):
+        seen.extend(langs)
+        return [[{"start": 0, "end": len(text), "label": "checkworthy"}] for text in texts]
+
+    monkeypatch.setattr(classify.claims, "find_claims", fake_find_claims)
+    records = [LabeledRecord(id="r", text="Министр заявил, что инфляция в октябре составила 8,5 процента.",
+                             claims=[Span(0, 62)]),
+               LabeledRecord(id="e", text="The minister said that inflation reached 8.5 percent in October.",
+                             lang="en", claims=[Span(0, 64)])]
+    metrics = module.evaluate_claims(_FixedClaims(), records)
+    assert seen == ["ru", "en"]
+    assert set(metrics["span"]) == {"all", "ru", "en", "label:checkworthy"}
+    assert records[0].lang is None  # the caller's records are left as they were
