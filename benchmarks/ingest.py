@@ -21,7 +21,9 @@ else, the readers alone (no builder), language identification alone (with and wi
 the Russian/English shortcut that spares fastText most texts, and fastText on just the texts
 the shortcut leaves open), duplicate keys alone; and
 the whole ingest in one process and with ``read_posts(jobs=2)`` (two worker processes
-identify languages and hash texts while the main process reads and builds the table).
+identify languages and hash texts while the main process reads and builds the table);
+and, as the ceiling of any split over two processes, two independent processes running
+``read_posts`` at the same time on one half of the dump each.
 
 The generated export (``benchmarks/make_desktop_export.py``) is written to a
 temporary folder and deleted afterwards.
@@ -133,7 +135,9 @@ CASES = {
 }
 
 
-def _child(name: str, path: str, out: str | None) -> None:
+def _child(name: str, path: str, out: str | None, synced: bool = False) -> None:
+    """``synced``: say "ready" once prepared, then wait for a line on stdin before the timed run
+    (so that two children start it together)."""
     sys.path.insert(0, str(ROOT))
     prepare, run = CASES[name]
     startup = time.perf_counter()
@@ -143,6 +147,10 @@ def _child(name: str, path: str, out: str | None) -> None:
         load_model()  # and the compiled shortcut's tables
     startup = time.perf_counter() - startup
     data = prepare(Path(path)) if prepare else Path(path)
+    if synced:
+        print("ready", flush=True)
+        sys.stdin.readline()
+    started = time.time()
     wall, cpu = time.perf_counter(), time.process_time()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     posts = run(data, Path(out) if out else None)
@@ -153,7 +161,7 @@ def _child(name: str, path: str, out: str | None) -> None:
     cpu += (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"posts": posts, "wall": wall, "cpu": cpu, "main_cpu": main_cpu, "peak_mb": peak_mb,
-                      "startup": startup}))
+                      "startup": startup, "started": started, "ended": time.time()}))
 
 
 def run_case(name: str, path: Path, out: Path | None = None, repeat: int = 1) -> dict:
@@ -168,6 +176,34 @@ def run_case(name: str, path: Path, out: Path | None = None, repeat: int = 1) ->
     best = dict(runs[0])
     best.update(wall=min(r["wall"] for r in runs), cpu=min(r["cpu"] for r in runs),
                 main_cpu=min(r["main_cpu"] for r in runs), peak_mb=max(r["peak_mb"] for r in runs))
+    return best
+
+
+def run_halves_at_once(path: Path, work: Path, repeat: int = 1) -> dict:
+    """``read_posts`` in two processes at the same time, each on one half of the JSON-lines file ``path``:
+    what two cores give with the work split perfectly and nothing exchanged between the processes, the
+    ceiling of any 2-process split of the same ingest. Wall: from the first start to the last end; the
+    best of ``repeat`` runs."""
+    lines = path.read_bytes().splitlines(keepends=True)
+    halves = [work / "half-1.jsonl", work / "half-2.jsonl"]
+    halves[0].write_bytes(b"".join(lines[:len(lines) // 2]))
+    halves[1].write_bytes(b"".join(lines[len(lines) // 2:]))
+    best = None
+    for _ in range(repeat):
+        children = [subprocess.Popen([sys.executable, __file__, "--child", "read_posts", str(half), "--synced"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+                    for half in halves]
+        for child in children:
+            if child.stdout.readline().strip() != "ready":
+                raise SystemExit("case read_posts on half the dump did not start")
+        for child in children:
+            child.stdin.write("go\n")
+            child.stdin.flush()
+        runs = [json.loads(child.communicate()[0].strip().splitlines()[-1]) for child in children]
+        result = {"posts": sum(r["posts"] for r in runs), "cpu": sum(r["cpu"] for r in runs),
+                  "wall": max(r["ended"] for r in runs) - min(r["started"] for r in runs),
+                  "peak_mb": max(r["peak_mb"] for r in runs)}
+        best = result if best is None or result["wall"] < best["wall"] else best
     return best
 
 
@@ -327,6 +363,10 @@ def main(argv=None) -> int:
                 print(f"  {'':<44} main process alone {result['posts'] / result['main_cpu']:,.0f}/s cpu; "
                       f"estimate for the same work on {os.cpu_count()} idle cores: "
                       f"{result['posts'] / idle:,.0f}/s wall (not measured)")
+                halves = run_halves_at_once(DUMP, work, repeat=repeat)
+                print(_row("2 processes, read_posts on half each, at once", halves,
+                           "(ceiling of a 2-process split: "
+                           f"{_rates(halves)[0] / TARGET_POSTS_PER_S:.2f}x of target)"))
         if args.size_mb > 0:
             export = work / "export" / "result.json"
             subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_desktop_export.py"),
@@ -357,6 +397,8 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        _child(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
+        child_args = [arg for arg in sys.argv[2:] if arg != "--synced"]
+        _child(child_args[0], child_args[1], child_args[2] if len(child_args) > 2 else None,
+               synced="--synced" in sys.argv)
     else:
         sys.exit(main())
