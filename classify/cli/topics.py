@@ -16,7 +16,8 @@ def topics():
 @topics.command()
 @_POSTS
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
-              help="Folder to write the topic model to (replaced if it exists).")
+              help="Folder to write the topic model to (a topic model there is replaced; any other non-empty "
+                   "folder is refused).")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
               help="Topic-model settings (TOML, see training/configs/topics.toml); defaults when omitted.")
 @click.option("--taxonomy", "taxonomy_path", type=click.Path(exists=True, dir_okay=False),

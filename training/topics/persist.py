@@ -66,12 +66,29 @@ def _card(model: TopicModel, record: dict) -> str:
     return "\n".join(lines)
 
 
+def check_replaceable(folder) -> None:
+    """Refuse to replace an existing folder that is not empty and not a topic model (a theme bundle, the posts, ...):
+    saving deletes what the folder held."""
+    folder = Path(folder)
+    if folder.is_file():
+        raise InputError(folder, "is a file; the topic model is a folder")
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return
+    try:
+        _record(read_metadata(folder))
+    except ModelError:
+        raise InputError(folder, "exists and does not hold a topic model; saving would delete what it holds "
+                                 "(choose a new folder or remove this one)") from None
+
+
 def save_topic_model(model: TopicModel, folder, *, training_data: dict | None = None) -> Path:
-    """Write ``model`` to ``folder`` (replaced as a whole, atomically). ``training_data``: path/sha256/records."""
+    """Write ``model`` to ``folder`` (replaced as a whole, atomically; a folder holding anything but a topic
+    model is refused). ``training_data``: path/sha256/records."""
     model._check_fitted()
     if getattr(model, "bertopic_", None) is None:
         raise ModelError("only a freshly fitted TopicModel can be saved (a loaded one is already on disk)")
     folder = Path(folder)
+    check_replaceable(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:

@@ -12,7 +12,7 @@ from classify.io import write_table
 from training.topics.config import load_config
 from training.topics.model import TopicModel
 from training.topics.over_time import topics_over_time
-from training.topics.persist import load_topic_model, save_topic_model
+from training.topics.persist import check_replaceable, load_topic_model, save_topic_model
 
 ASSIGN_COLUMNS = ["id", "channel", "date", "topic", "topic_label", "topic_probability", "theme"]
 
@@ -43,6 +43,11 @@ def fit_topics(paths: Sequence, output, *, config_path=None, taxonomy_path=None,
     """Read posts, fit a topic model guided by the taxonomy and save it to ``output``."""
     from labels.taxonomy import load_taxonomy
 
+    check_replaceable(output)
+    target = Path(output).resolve()
+    for path in map(Path, paths):
+        if path.resolve() == target or target in path.resolve().parents:
+            raise InputError(output, f"the output folder holds the input {path}; saving would delete it")
     config = load_config(config_path)
     if seed is not None:
         config.seed = seed

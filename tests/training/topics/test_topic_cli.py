@@ -95,3 +95,18 @@ def test_tag_with_topics_adds_the_assigned_topic_to_every_post(model_dir, posts_
     assert "themes" in tags.columns
     assert tags["topic"].to_dict() == topics["topic"].to_dict()
     assert tags["topic_label"].to_dict() == topics["topic_label"].to_dict()
+
+
+def test_fit_refuses_a_folder_that_is_not_a_topic_model(posts_file, tmp_path):
+    posts = tmp_path / "exports"
+    posts.mkdir()
+    (posts / "posts.jsonl").write_bytes(posts_file.read_bytes())
+    bundle = tmp_path / "themes_bundle"
+    bundle.mkdir()
+    (bundle / "themes.skops").write_bytes(b"a theme model")
+    for folder in (posts, bundle):
+        before = sorted(p.name for p in folder.iterdir())
+        result = CliRunner().invoke(main, ["topics", "fit", str(posts), "-o", str(folder)])
+        assert result.exit_code == 2, result.output
+        assert "does not hold a topic model" in result.output
+        assert sorted(p.name for p in folder.iterdir()) == before
