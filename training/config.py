@@ -88,7 +88,33 @@ class ThemesTrainingConfig:
 
     @classmethod
     def from_dict(cls, data: dict, *, origin="config") -> "ThemesTrainingConfig":
-        return _build(cls, data, origin, "")
+        config = _build(cls, data, origin, "")
+        config.validate(origin)
+        return config
+
+    def validate(self, origin="config") -> None:
+        """Check value ranges, so a bad value is named with its key before any training starts."""
+        model = self.model
+        checks = [(model.C > 0, "model.C must be > 0"),
+                  (model.n_features >= 1, "model.n_features must be at least 1"),
+                  (model.cv_folds >= 2, "model.cv_folds must be at least 2"),
+                  (model.min_df >= 1, "model.min_df must be at least 1"),
+                  (model.class_weight in ("balanced", ""), "model.class_weight must be \"balanced\" or \"\""),
+                  (len(model.word_ngrams) == 2 and 1 <= model.word_ngrams[0] <= model.word_ngrams[1] <= 2,
+                   "model.word_ngrams must be [1, 1], [1, 2] or [2, 2]"),
+                  (not model.char_ngrams or (len(model.char_ngrams) == 2
+                                             and 1 <= model.char_ngrams[0] <= model.char_ngrams[1]),
+                   "model.char_ngrams must be [] (none) or [low, high] with 1 <= low <= high"),
+                  (min(model.seed_term_weight, model.word_vector_weight, model.length_split,
+                       model.min_language_positives) >= 0,
+                   "model.seed_term_weight, word_vector_weight, length_split and min_language_positives "
+                   "must not be negative"),
+                  (0 <= self.seed < 2 ** 32, "seed must be within 0 .. 2**32 - 1"),
+                  (self.unlabeled.limit >= 0, "unlabeled.limit must not be negative")]
+        checks += [(source.weight > 0, f"data.{i}.weight must be > 0") for i, source in enumerate(self.data)]
+        for ok, message in checks:
+            if not ok:
+                raise InputError(origin, message)
 
 
 def _build(cls, data, origin, prefix: str):
@@ -148,6 +174,8 @@ def apply_overrides(data: dict, overrides: list[str], *, origin="--set") -> dict
         parts = key.strip().split(".")
         node = data
         for depth, part in enumerate(parts[:-1]):
+            if not isinstance(node, (dict, list)):
+                raise InputError(origin, f"{key}: '{'.'.join(parts[:depth])}' is a value, not a table")
             if isinstance(node, list):
                 if not part.isdigit() or int(part) >= len(node):
                     raise InputError(origin, f"{key}: no item {part} in '{'.'.join(parts[:depth])}'")
@@ -155,6 +183,8 @@ def apply_overrides(data: dict, overrides: list[str], *, origin="--set") -> dict
             else:
                 node = node.setdefault(part, {})
         last = parts[-1]
+        if not isinstance(node, (dict, list)):
+            raise InputError(origin, f"{key}: '{'.'.join(parts[:-1])}' is a value, not a table")
         if isinstance(node, list):
             if not last.isdigit() or int(last) >= len(node):
                 raise InputError(origin, f"{key}: no item {last}")

@@ -136,6 +136,10 @@ def build_estimator(config: ThemesTrainingConfig, taxonomy: Taxonomy) -> ThemeCl
 
 def fit_themes(config: ThemesTrainingConfig, taxonomy: Taxonomy, examples: ThemeExamples,
                unlabeled: list[str]) -> ThemeClassifier:
+    if len(examples) < config.model.cv_folds:
+        raise InputError(", ".join(sorted(set(examples.sources))),
+                         f"only {len(examples)} labeled rows to train on, fewer than model.cv_folds "
+                         f"({config.model.cv_folds})")
     model = build_estimator(config, taxonomy)
     return model.fit(examples.texts, examples.labels, sample_weight=examples.weights, langs=examples.langs,
                      idf_texts=unlabeled)
@@ -277,5 +281,12 @@ def train_and_save_themes(config: ThemesTrainingConfig, output, *, cv_folds: int
     say("training on all labeled rows ...")
     model, metadata = train_themes(config, evaluation=evaluation)
     save_component(output, "themes", model, metadata=metadata, card_section=themes_card_section(metadata))
+    unlabeled = [theme for theme, count in metadata["label_counts"].items() if count == 0]
+    rare = [theme for theme, count in metadata["label_counts"].items() if 0 < count < config.model.cv_folds]
+    if unlabeled:
+        say(f"warning: no labeled rows for {', '.join(unlabeled)}: the model never predicts them")
+    if rare:
+        say(f"warning: fewer than {config.model.cv_folds} labeled rows (model.cv_folds) for "
+            f"{', '.join(rare)}: their scores and thresholds are unreliable")
     metadata["summary"] = summary
     return metadata

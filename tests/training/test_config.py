@@ -58,3 +58,32 @@ def test_clear_errors(tmp_path):
         load_themes_config(_write(tmp_path, "seed = 1"))
     with pytest.raises(InputError, match="not found"):
         load_themes_config(tmp_path / "missing.toml")
+
+
+@pytest.mark.parametrize("override, message", [
+    ("model.C=-1", "model.C must be > 0"),
+    ("model.n_features=0", "model.n_features must be at least 1"),
+    ("model.cv_folds=1", "model.cv_folds must be at least 2"),
+    ("model.min_df=0", "model.min_df must be at least 1"),
+    ("model.class_weight=weird", "model.class_weight must be"),
+    ("model.word_ngrams=[2, 1]", "model.word_ngrams must be"),
+    ("model.char_ngrams=[5, 3]", "model.char_ngrams must be"),
+    ("model.seed_term_weight=-0.5", "must not be negative"),
+    ("data.1.weight=0", "data.1.weight must be > 0"),
+    ("seed=-1", "seed must be within"),
+])
+def test_bad_values_are_named_before_training(tmp_path, override, message):
+    with pytest.raises(InputError, match=message):
+        load_themes_config(_write(tmp_path, CONFIG), [override])
+
+
+def test_empty_character_ngrams_and_class_weight_are_allowed(tmp_path):
+    config = load_themes_config(_write(tmp_path, CONFIG), ["model.char_ngrams=[]", 'model.class_weight=""'])
+    assert config.model.char_ngrams == [] and config.model.class_weight == ""
+
+
+def test_override_below_a_value_is_an_error(tmp_path):
+    with pytest.raises(InputError, match="'seed' is a value, not a table"):
+        load_themes_config(_write(tmp_path, CONFIG), ["seed.x=3"])
+    with pytest.raises(InputError, match="'model.C' is a value, not a table"):
+        load_themes_config(_write(tmp_path, CONFIG), ["model.C.x.y=3"])

@@ -1,0 +1,37 @@
+import pytest
+from click.testing import CliRunner
+
+from classify.cli import main
+from classify.errors import InputError
+from training.config import load_themes_config
+from training.train_themes import train_and_save_themes
+from tests.training.theme_fixtures import make_posts, write_config, write_jsonl
+
+
+def test_fewer_rows_than_folds_is_an_error_naming_the_file(tmp_path):
+    config = load_themes_config(write_config(tmp_path))
+    write_jsonl(tmp_path / "train.jsonl", make_posts(2))
+    with pytest.raises(InputError, match="train.jsonl: only 2 labeled rows to train on, fewer than model.cv_folds"):
+        train_and_save_themes(config, tmp_path / "model")
+    assert not (tmp_path / "model").exists()
+
+
+def test_themes_without_or_with_few_labeled_rows_are_warned_about(tmp_path):
+    config = load_themes_config(write_config(tmp_path))
+    posts = [post for post in make_posts(60) if "arctic" not in post["themes"]]
+    posts[0]["themes"] = ["arctic"]
+    write_jsonl(tmp_path / "train.jsonl", [post for post in posts if "economy" not in post["themes"]])
+    said = []
+    train_and_save_themes(config, tmp_path / "model", progress=said.append)
+    assert "warning: no labeled rows for economy: the model never predicts them" in said
+    assert any(line.startswith("warning: fewer than 3 labeled rows") and line.count("arctic") == 1
+               for line in said)
+
+
+@pytest.mark.parametrize("override", ["model.C=-1", "model.cv_folds=1", "seed.x=1", "data.0.weight=-1"])
+def test_cli_bad_override_is_one_error_line(tmp_path, override):
+    result = CliRunner().invoke(main, ["train", "themes", write_config(tmp_path), "-o", str(tmp_path / "model"),
+                                       "--set", override])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: ") and "Traceback" not in result.output
+    assert not (tmp_path / "model").exists()
