@@ -42,13 +42,16 @@ from classify.text.sentences import split_sentences
 from labels.records import LabeledRecord, read_labeled
 from labels.taxonomy import load_taxonomy
 from training.claims import ClaimSentenceClassifier
-from training.config import apply_overrides
+from training.config import _check_scalar, apply_overrides
 
 __all__ = ["ClaimDataSource", "ClaimsTrainingConfig", "load_claims_config", "sentence_examples",
            "read_claim_examples", "train_claims", "claims_card_section", "save_claims_component", "MIN_COVERAGE"]
 
 MIN_COVERAGE = 0.5
 SENTENCE_KINDS = ("auto", "posts", "sentences")
+# Lowest allowed value of the numeric [model] parameters (C must lie above it).
+MODEL_MINIMA = {"C": 0.0, "n_features": 1, "cv_folds": 2, "max_iter": 1, "context_weight": 0.0, "post_weight": 0.0,
+                "embedding_weight": 0.0, "unit_weight": 0.0, "min_language_sentences": 0}
 
 
 @dataclass
@@ -92,17 +95,34 @@ class ClaimsTrainingConfig:
             kind = entry.get("kind", "auto")
             if kind not in SENTENCE_KINDS:
                 raise InputError(source, f"kind must be one of {SENTENCE_KINDS}, not {kind!r}", location=f"data[{i}]")
-            sources.append(ClaimDataSource(path=entry["path"], weight=float(entry.get("weight", 1.0)), kind=kind))
+            weight = _check_scalar(entry.get("weight", 1.0), "float", source, f"data.{i}.weight")
+            if weight <= 0:
+                raise InputError(source, f"'data.{i}.weight' must be > 0")
+            sources.append(ClaimDataSource(path=entry["path"], weight=weight, kind=kind))
         model = data.get("model", {})
         if not isinstance(model, dict):
             raise InputError(source, "[model] must be a table of ClaimSentenceClassifier parameters")
-        allowed = set(ClaimSentenceClassifier().get_params())
-        bad = sorted(set(model) - allowed)
+        defaults = ClaimSentenceClassifier().get_params()
+        bad = sorted(set(model) - set(defaults))
         if bad:
-            raise InputError(source, f"unknown [model] parameter(s): {', '.join(bad)} (known: {', '.join(sorted(allowed))})")
+            raise InputError(source, f"unknown [model] parameter(s): {', '.join(bad)} (known: {', '.join(sorted(defaults))})")
+        for name, value in model.items():
+            if isinstance(defaults[name], bool) and not isinstance(value, bool):
+                raise InputError(source, f"'model.{name}' must be true or false, not {value!r}")
+            if name in MODEL_MINIMA:
+                _check_scalar(value, "int" if isinstance(defaults[name], int) else "float", source, f"model.{name}")
+                if value < MODEL_MINIMA[name] or (name == "C" and value <= 0):
+                    raise InputError(source, f"'model.{name}' must be {'>' if name == 'C' else '>='} "
+                                             f"{MODEL_MINIMA[name]}, not {value!r}")
         labels = data.get("labels")
-        return cls(data=sources, taxonomy=data.get("taxonomy"), labels=list(labels) if labels else None,
-                   model=dict(model), seed=int(data.get("seed", 13)))
+        if labels is not None:
+            _check_scalar(labels, "list[str]", source, "labels")
+        taxonomy = data.get("taxonomy")
+        if taxonomy is not None:
+            _check_scalar(taxonomy, "str", source, "taxonomy")
+        seed = _check_scalar(data.get("seed", 13), "int", source, "seed")
+        return cls(data=sources, taxonomy=taxonomy or None, labels=list(labels) if labels else None,
+                   model=dict(model), seed=seed)
 
 
 def load_claims_config(path, overrides: list[str] = ()) -> ClaimsTrainingConfig:
@@ -121,6 +141,8 @@ def load_claims_config(path, overrides: list[str] = ()) -> ClaimsTrainingConfig:
         raise InputError(path, f"invalid TOML: {error}") from None
     raw = apply_overrides(raw, list(overrides))
     config = ClaimsTrainingConfig.from_dict(raw, source=str(path))
+    if not config.data:
+        raise InputError(path, "no [[data]] files given")
     base = path.resolve().parent
     for entry in config.data:
         if not Path(entry.path).is_absolute():
@@ -233,6 +255,11 @@ def train_claims(config: ClaimsTrainingConfig):
     frame = pd.concat(frames, ignore_index=True)
     if labels is None:
         labels = [label for label in known if any(label in t for t in targets)]
+    missing = [label for label in labels if not any(label in t for t in targets)]
+    if not labels or missing:
+        raise InputError(", ".join(Path(s.path).name for s in config.data),
+                         f"no sentence carries the claim label(s) {', '.join(missing or known)}: "
+                         "nothing to learn them from")
     targets = [[label for label in t if label in labels] for t in targets]
     model = ClaimSentenceClassifier(labels=labels, **config.model)
     model.fit(frame, targets, sample_weight=np.concatenate(weights))

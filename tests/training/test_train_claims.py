@@ -1,0 +1,59 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from classify.cli import main
+from classify.errors import InputError
+from claim_fixtures import make_posts
+from training.train_claims import load_claims_config, train_claims
+
+
+@pytest.fixture
+def config_file(tmp_path):
+    records = make_posts(n_posts=30)
+    (tmp_path / "gold.jsonl").write_text(
+        "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    path = tmp_path / "claims.toml"
+    path.write_text('seed = 3\n[[data]]\npath = "gold.jsonl"\n[model]\nn_features = 1024\ncv_folds = 3\n',
+                    encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("override, message", [
+    ("seed=abc", "'seed' must be int"),
+    ("data.0.weight=heavy", "'data.0.weight' must be float"),
+    ("data.0.weight=0", "'data.0.weight' must be > 0"),
+    ("labels=checkworthy", "'labels' must be list\\[str\\]"),
+    ("taxonomy=5", "'taxonomy' must be str"),
+    ("model.C=-2", "'model.C' must be > 0"),
+    ("model.C=high", "'model.C' must be float"),
+    ("model.cv_folds=1", "'model.cv_folds' must be >= 2"),
+    ("model.n_features=2.5", "'model.n_features' must be int"),
+    ("model.rich_cues=yes", "'model.rich_cues' must be true or false"),
+])
+def test_bad_config_values_are_named_before_training(config_file, override, message):
+    with pytest.raises(InputError, match=f"claims.toml: {message}"):
+        load_claims_config(config_file, [override])
+
+
+def test_a_config_without_data_names_the_file(tmp_path):
+    path = tmp_path / "claims.toml"
+    path.write_text("seed = 3\n", encoding="utf-8")
+    with pytest.raises(InputError, match="claims.toml: no \\[\\[data\\]\\] files given"):
+        load_claims_config(path)
+
+
+def test_data_without_a_single_claim_is_an_error_not_an_empty_model(config_file):
+    gold = config_file.parent / "gold.jsonl"
+    rows = [dict(json.loads(line), claims=[]) for line in gold.read_text(encoding="utf-8").splitlines()]
+    gold.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    with pytest.raises(InputError, match="gold.jsonl: no sentence carries the claim label\\(s\\) checkworthy"):
+        train_claims(load_claims_config(config_file))
+
+
+def test_cli_bad_value_is_one_error_line(config_file, tmp_path):
+    result = CliRunner().invoke(main, ["train", "claims", str(config_file), "-o", str(tmp_path / "model"),
+                                       "--set", "model.C=-2"])
+    assert result.exit_code == 2 and result.output.startswith("error: ") and "Traceback" not in result.output
+    assert not (tmp_path / "model").exists()
