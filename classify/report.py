@@ -48,6 +48,7 @@ class ReportData:
     ``languages``: index channel, one column per language.
     ``channels``: per channel posts, posts carrying the weight, total weight, first and last date.
     ``top_claims``: theme -> the highest-scoring distinct claims, best first.
+    ``has_claims``: the input has a ``claims`` column (tagged with a claims component).
     """
 
     weight: str
@@ -62,6 +63,7 @@ class ReportData:
     top_claims: dict[str, list[dict]]
     first_date: pd.Timestamp | None
     last_date: pd.Timestamp | None
+    has_claims: bool = False
 
 
 # ---------------------------------------------------------------- reading
@@ -187,6 +189,7 @@ class _Accumulator:
         self.claims: dict[str, dict[str, tuple]] = defaultdict(dict)
         self.first_date = None
         self.last_date = None
+        self.has_claims = False
 
     def _add(self, name: str, frame: pd.DataFrame, keys: list[str]) -> None:
         if frame.empty:
@@ -223,6 +226,7 @@ class _Accumulator:
         self._add("theme", exploded, ["channel", "theme"])
         self._add("theme_week", exploded[exploded["week"].notna()], ["channel", "week", "theme"])
         if "claims" in chunk:
+            self.has_claims = True
             self._add_claims(chunk, dates)
 
     def _add_claims(self, chunk: pd.DataFrame, dates: pd.Series) -> None:
@@ -301,8 +305,11 @@ def _shares(numerators: pd.DataFrame, denominators: pd.Series, column: str, keys
     return shares.sort_index()
 
 
-def aggregate_tagged(chunks: Iterable[pd.DataFrame], *, weight: str = "auto", top_claims: int = 10) -> ReportData:
-    """Fold chunks of tagged posts (see :func:`read_tagged`) into the report aggregates."""
+def aggregate_tagged(chunks: Iterable[pd.DataFrame], *, weight: str = "auto", top_claims: int = 10,
+                     origin: str = "tagged posts") -> ReportData:
+    """Fold chunks of tagged posts (see :func:`read_tagged`) into the report aggregates.
+
+    ``origin`` names the input in the error raised when it holds no post."""
     if weight not in WEIGHTS:
         raise ValueError(f"weight must be one of {', '.join(WEIGHTS)}, not {weight!r}")
     accumulator = _Accumulator(top_claims)
@@ -311,7 +318,7 @@ def aggregate_tagged(chunks: Iterable[pd.DataFrame], *, weight: str = "auto", to
             accumulator.add_chunk(chunk)
     totals = accumulator.totals
     if "channel" not in totals:
-        raise ValueError("no tagged posts to report on")
+        raise InputError(origin, "no tagged posts to report on")
     channel_totals = totals["channel"]
     chosen = _choose_weight(weight, channel_totals)
     column = _weight_column(chosen)
@@ -352,7 +359,7 @@ def aggregate_tagged(chunks: Iterable[pd.DataFrame], *, weight: str = "auto", to
         weight=chosen, posts=int(channel_totals["n_posts"].sum()), weighted_posts=int(channel_totals[carrying].sum()),
         themes=theme_order, channels=channels, theme_shares=theme_shares, weekly=weekly,
         weekly_by_channel=weekly_by_channel, languages=languages, top_claims=accumulator.top(),
-        first_date=accumulator.first_date, last_date=accumulator.last_date,
+        first_date=accumulator.first_date, last_date=accumulator.last_date, has_claims=accumulator.has_claims,
     )
 
 
@@ -368,7 +375,8 @@ def write_report(paths: Iterable, out_dir, *, weight: str = "auto", top_claims: 
     paths = [Path(path) for path in paths]
     if not paths:
         raise ValueError("give at least one tagged file")
-    data = aggregate_tagged(read_tagged(paths, chunk_size=chunk_size), weight=weight, top_claims=top_claims)
+    data = aggregate_tagged(read_tagged(paths, chunk_size=chunk_size), weight=weight, top_claims=top_claims,
+                            origin=", ".join(map(str, paths)))
     names = {theme.id: theme.name for theme in taxonomy.themes} if taxonomy is not None else {}
     return render_report(data, Path(out_dir), title=title or "Theme report",
                          sources=[path.name for path in paths], theme_names=names)

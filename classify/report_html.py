@@ -27,6 +27,8 @@ td.claim{max-width:640px}
 .note{background:#fff8e1;border-left:3px solid #f0b400;padding:6px 10px;font-size:.9em}
 """
 
+CHARTS = ("theme_shares", "themes_over_time", "themes_over_time_by_channel", "language_mix")
+
 
 def _percent_table(table: pd.DataFrame, names: dict[str, str], index_label: str) -> str:
     head = "".join(f"<th>{html.escape(names.get(str(c), str(c)))}</th>" for c in table.columns)
@@ -43,8 +45,11 @@ def _figure(name: str, png: bytes, caption: str) -> str:
             f'src="data:image/png;base64,{encoded}"><figcaption>{html.escape(caption)}</figcaption></figure>')
 
 
-def _claims_section(top_claims: dict[str, list[dict]], themes: list[str], names: dict[str, str]) -> str:
+def _claims_section(top_claims: dict[str, list[dict]], themes: list[str], names: dict[str, str],
+                    has_claims: bool) -> str:
     if not any(top_claims.values()):
+        if has_claims:
+            return '<p class="note">No claim was found in the tagged posts.</p>'
         return '<p class="note">The tagged data carries no claims (the model bundle had no claim model).</p>'
     parts = []
     for theme in [t for t in themes if t in top_claims] + sorted(t for t in top_claims if t not in themes):
@@ -89,6 +94,9 @@ def render_report(data, out_dir: Path, *, title: str, sources: list[str], theme_
     for name, (png, _) in charts.items():
         with atomic_output(out_dir / f"{name}.png", "wb") as handle:
             handle.write(png)
+    for name in CHARTS:  # a chart of an earlier report into this folder that this data does not have
+        if name not in charts:
+            (out_dir / f"{name}.png").unlink(missing_ok=True)
 
     write_table(data.channels.reset_index(), out_dir / "channels.csv")
     write_table(data.theme_shares.rename_axis("channel").reset_index(), out_dir / "theme_shares.csv")
@@ -102,9 +110,14 @@ def render_report(data, out_dir: Path, *, title: str, sources: list[str], theme_
     period = (f"{data.first_date:%Y-%m-%d} to {data.last_date:%Y-%m-%d}" if data.first_date is not None
               else "no dates")
     channels_table = data.channels.assign(weight_total=data.channels["weight_total"].round(0).astype("int64"))
+    # Counted posts: the weight columns would repeat the post count.
+    weighted = data.weight != "posts"
     channel_rows = "".join(
-        f'<tr><td>{html.escape(str(c))}</td><td class="num">{r.posts:,}</td><td class="num">{r.weighted_posts:,}'
-        f'</td><td class="num">{r.weight_total:,}</td></tr>' for c, r in channels_table.iterrows())
+        f'<tr><td>{html.escape(str(c))}</td><td class="num">{r.posts:,}</td>'
+        + (f'<td class="num">{r.weighted_posts:,}</td><td class="num">{r.weight_total:,}</td>' if weighted else "")
+        + "</tr>" for c, r in channels_table.iterrows())
+    weight_heads = (f"<th>posts with {html.escape(data.weight)}</th><th>total {html.escape(data.weight)}</th>"
+                    if weighted else "")
     body = [
         f"<h1>{html.escape(title)}</h1>",
         f'<p class="meta">{data.posts:,} posts in {len(data.channels)} channels, {period}. '
@@ -112,8 +125,7 @@ def render_report(data, out_dir: Path, *, title: str, sources: list[str], theme_
         f'<p class="meta">{html.escape(_weight_sentence(data))} A post can carry several themes, '
         "so a channel's shares can add up to more than 100%.</p>",
         "<h2>Channels</h2>",
-        f"<table><tr><th>channel</th><th>posts</th><th>posts with {html.escape(data.weight)}</th>"
-        f"<th>total {html.escape(data.weight)}</th></tr>{channel_rows}</table>",
+        f"<table><tr><th>channel</th><th>posts</th>{weight_heads}</tr>{channel_rows}</table>",
         "<h2>Theme shares per channel</h2>",
     ]
     if "theme_shares" in charts:
@@ -127,7 +139,7 @@ def render_report(data, out_dir: Path, *, title: str, sources: list[str], theme_
             body.append(_figure(name, *charts[name]))
     if "themes_over_time" not in charts:
         body.append('<p class="note">No dated posts with themes.</p>')
-    body += ["<h2>Top claims per theme</h2>", _claims_section(data.top_claims, data.themes, names),
+    body += ["<h2>Top claims per theme</h2>", _claims_section(data.top_claims, data.themes, names, data.has_claims),
              "<h2>Language mix</h2>", _figure("language_mix", *charts["language_mix"]),
              _percent_table(data.languages, {}, "channel")]
     page = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'

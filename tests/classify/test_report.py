@@ -221,3 +221,40 @@ def test_report_renders_in_a_headless_browser(tmp_path, tagged_jsonl):
     pixels = matplotlib.image.imread(shot)
     assert pixels.shape[0] == 1800 and pixels.shape[1] == 1200
     assert pixels[..., :3].std() > 0.05, "the screenshot is blank"
+
+
+def test_empty_tagged_tables_are_an_error_naming_them(tmp_path):
+    from classify.cli import main
+
+    empty_jsonl = tmp_path / "empty.jsonl"
+    empty_jsonl.write_text("", encoding="utf-8")
+    empty_csv = tmp_path / "empty.csv"
+    empty_csv.write_text("id,channel,themes\n", encoding="utf-8")
+    for path in (empty_jsonl, empty_csv):
+        result = CliRunner().invoke(main, ["report", str(path), "-o", str(tmp_path / "rep")])
+        assert result.exit_code == 2, result.output
+        assert result.output == f"error: {path}: no tagged posts to report on\n"
+        assert not (tmp_path / "rep").exists()
+
+
+def test_claims_column_without_claims_is_not_called_a_missing_claim_model(tmp_path):
+    rows = [{"id": f"a/{i}", "channel": "a", "themes": ["history"], "claims": []} for i in range(3)]
+    page = write_report([_write_jsonl(tmp_path / "t.jsonl", rows)], tmp_path / "out").read_text("utf-8")
+    assert "No claim was found in the tagged posts" in page and "no claim model" not in page
+
+
+def test_counted_posts_have_no_weight_columns(tmp_path, tagged_jsonl):
+    page = write_report([tagged_jsonl], tmp_path / "out", weight="posts").read_text("utf-8")
+    assert "<th>posts with posts</th>" not in page and "<th>total posts</th>" not in page
+    page = write_report([tagged_jsonl], tmp_path / "views", weight="views").read_text("utf-8")
+    assert "<th>posts with views</th><th>total views</th>" in page
+
+
+def test_a_report_into_an_earlier_report_folder_drops_its_charts(tmp_path, tagged_jsonl):
+    write_report([tagged_jsonl], tmp_path / "out")
+    assert (tmp_path / "out" / "themes_over_time.png").is_file()
+    undated = [{key: value for key, value in row.items() if key != "date"} for row in TAGGED]
+    write_report([_write_jsonl(tmp_path / "undated.jsonl", undated)], tmp_path / "out")
+    assert not (tmp_path / "out" / "themes_over_time.png").exists()
+    assert not (tmp_path / "out" / "themes_over_time_by_channel.png").exists()
+    assert (tmp_path / "out" / "theme_shares.png").is_file()
