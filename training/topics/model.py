@@ -28,9 +28,14 @@ from training.topics.guided import (NEW_THEME, map_topics_to_themes, seed_term_s
 from training.topics.preprocess import Preprocessor
 
 OUTLIER = -1
+MIN_POSTS = 10
 OUTLIER_LABEL = "outlier"
 # Thresholds tried, strictest first, when moving outliers into topics.
 _OUTLIER_THRESHOLDS = (0.6, 0.5, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15, 0.1, 0.05, 0.0)
+
+
+class TooFewPostsError(ValueError):
+    """Too few posts (or distinct posts with words after cleaning) to fit a topic model."""
 
 
 @dataclass
@@ -170,8 +175,8 @@ class TopicModel:
         config = self.config or TopicsConfig()
         config.validate()
         texts = ["" if t is None else str(t) for t in texts]
-        if len(texts) < 10:
-            raise ValueError(f"a topic model needs at least 10 posts, got {len(texts)}")
+        if len(texts) < MIN_POSTS:
+            raise TooFewPostsError(f"a topic model needs at least {MIN_POSTS} posts, got {len(texts)}")
         ids = [str(i) for i in ids] if ids is not None else [str(i) for i in range(len(texts))]
         _require_bertopic()
         from bertopic import BERTopic
@@ -189,8 +194,9 @@ class TopicModel:
             if doc and key not in first_of:
                 first_of[key] = index
         fit_rows = np.array(sorted(first_of.values()), dtype=np.int64)
-        if len(fit_rows) < 10:
-            raise ValueError(f"only {len(fit_rows)} posts have words left after cleaning; need at least 10")
+        if len(fit_rows) < MIN_POSTS:
+            raise TooFewPostsError(f"only {len(fit_rows)} distinct posts have words left after cleaning; "
+                                   f"need at least {MIN_POSTS}")
         fit_docs = [normalized[i] for i in fit_rows]
 
         embed_params = {"backend": config.embedding.backend}

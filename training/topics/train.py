@@ -9,8 +9,9 @@ import pandas as pd
 
 from classify.errors import InputError
 from classify.io import write_table
+from classify.tag import check_output_is_not_an_input
 from training.topics.config import load_config
-from training.topics.model import TopicModel
+from training.topics.model import TooFewPostsError, TopicModel
 from training.topics.over_time import topics_over_time
 from training.topics.persist import check_replaceable, load_topic_model, save_topic_model
 
@@ -24,6 +25,13 @@ def _read_posts(paths: Sequence) -> pd.DataFrame:
     if posts.empty:
         raise InputError(", ".join(map(str, paths)), "no posts found")
     return posts
+
+
+def _expanded(paths: Sequence) -> list[Path]:
+    """The files an input list stands for (folders and glob patterns expanded, as ``classify ingest`` reads them)."""
+    from classify.ingest.detect import expand_inputs
+
+    return [path for path, _ in expand_inputs([str(p) for p in paths])]
 
 
 def training_data_record(paths: Sequence, records: int) -> dict:
@@ -56,9 +64,12 @@ def fit_topics(paths: Sequence, output, *, config_path=None, taxonomy_path=None,
         config.validate()
     taxonomy = load_taxonomy(taxonomy_path)
     posts = _read_posts(paths)
-    model = TopicModel(config=config, taxonomy=taxonomy).fit(
-        posts["text"].fillna("").tolist(), channels=posts["channel"].fillna("").tolist(),
-        ids=posts["id"].tolist())
+    try:
+        model = TopicModel(config=config, taxonomy=taxonomy).fit(
+            posts["text"].fillna("").tolist(), channels=posts["channel"].fillna("").tolist(),
+            ids=posts["id"].tolist())
+    except TooFewPostsError as error:
+        raise InputError(", ".join(map(str, paths)), str(error)) from None
     save_topic_model(model, output, training_data=training_data_record(paths, len(posts)))
     return model
 
@@ -76,6 +87,7 @@ def assign_frame(model: TopicModel, posts: pd.DataFrame) -> pd.DataFrame:
 
 def assign_posts(paths: Sequence, model_dir, output) -> pd.DataFrame:
     """Assign topics to posts and write the table (JSONL, CSV or Parquet by suffix)."""
+    check_output_is_not_an_input(output, _expanded(paths))
     model = load_topic_model(model_dir)
     table = assign_frame(model, _read_posts(paths))
     write_table(table, output)
@@ -85,8 +97,11 @@ def assign_posts(paths: Sequence, model_dir, output) -> pd.DataFrame:
 def over_time_posts(paths: Sequence, model_dir, output, *, freq: str = "W", by_channel: bool = True,
                     plots_dir=None, top_n: int = 8) -> pd.DataFrame:
     """Topic counts and shares per channel and period, written to ``output``; optional plots."""
+    check_output_is_not_an_input(output, _expanded(paths))
     model = load_topic_model(model_dir)
     posts = _read_posts(paths)
+    if posts["date"].isna().all():
+        raise InputError(", ".join(map(str, paths)), "no post has a date: topics over time need post dates")
     assigned = assign_frame(model, posts)
     table = topics_over_time(posts, assigned["topic"].tolist(), assigned["topic_label"].tolist(),
                              themes={t.id: t.theme for t in model.topics_}, freq=freq, by_channel=by_channel)

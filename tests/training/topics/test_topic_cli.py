@@ -110,3 +110,33 @@ def test_fit_refuses_a_folder_that_is_not_a_topic_model(posts_file, tmp_path):
         assert result.exit_code == 2, result.output
         assert "does not hold a topic model" in result.output
         assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_too_few_posts_is_one_error_line(posts_file, tmp_path):
+    few = tmp_path / "few.jsonl"
+    few.write_text("".join(posts_file.read_text(encoding="utf-8").splitlines(keepends=True)[:3]), encoding="utf-8")
+    result = CliRunner().invoke(main, ["topics", "fit", str(few), "-o", str(tmp_path / "model")])
+    assert result.exit_code == 2, result.output
+    assert f"error: {few}: a topic model needs at least 10 posts, got 3" in result.output
+    assert not (tmp_path / "model").exists()
+
+
+@pytest.mark.parametrize("command", ["assign", "over-time"])
+def test_an_output_that_is_an_input_is_refused(model_dir, posts_file, tmp_path, command):
+    posts = tmp_path / "posts.jsonl"
+    posts.write_bytes(posts_file.read_bytes())
+    result = CliRunner().invoke(main, ["topics", command, str(posts), "--model", str(model_dir), "-o", str(posts)])
+    assert result.exit_code == 2, result.output
+    assert "the output is also an input" in result.output
+    assert posts.read_bytes() == posts_file.read_bytes()
+
+
+def test_over_time_without_dates_is_one_error_line(model_dir, posts_file, tmp_path):
+    undated = tmp_path / "undated.jsonl"
+    rows = [json.loads(line) for line in posts_file.read_text(encoding="utf-8").splitlines()]
+    undated.write_text("".join(json.dumps({k: v for k, v in row.items() if k != "date"}, ensure_ascii=False) + "\n"
+                               for row in rows), encoding="utf-8")
+    result = CliRunner().invoke(main, ["topics", "over-time", str(undated), "--model", str(model_dir),
+                                       "-o", str(tmp_path / "trend.csv")])
+    assert result.exit_code == 2, result.output
+    assert "no post has a date" in result.output
