@@ -13,7 +13,8 @@ from classify.cli.train import train
 
 
 def main() -> None:
-    command = _Main(name="python -m training", commands=train.commands, help=train.help)
+    command = _Main(name="python -m training", commands=train.commands, help=train.help,
+                    context_settings={"help_option_names": ["-h", "--help"]})
     sys.exit(command.main(prog_name="python -m training"))
 
 

@@ -4,6 +4,12 @@ from __future__ import annotations
 import click
 
 
+def _folds(ctx, param, value: int) -> int:
+    if value == 1:
+        raise click.BadParameter("0 (no cross-validation) or at least 2")
+    return value
+
+
 @click.group()
 def train():
     """Train model components (themes, claims) into a bundle folder."""
@@ -15,7 +21,7 @@ def train():
               help="Bundle folder; the `themes` component is written (other components are kept).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a config value, e.g. --set model.C=2 --set data.0.weight=0.5 (repeatable).")
-@click.option("--cv-folds", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("--cv-folds", type=click.IntRange(min=0), default=0, show_default=True, callback=_folds,
               help="Also cross-validate by source with this many folds and record the held-out metrics "
                    "(0: record none).")
 def train_themes_command(config, output, overrides, cv_folds):
@@ -33,7 +39,7 @@ def train_themes_command(config, output, overrides, cv_folds):
 @train.command("build-default")
 @click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
               help="Bundle folder (default: models/default of this checkout).")
-@click.option("--cv-folds", type=click.IntRange(min=0), default=5, show_default=True,
+@click.option("--cv-folds", type=click.IntRange(min=0), default=5, show_default=True, callback=_folds,
               help="Folds of the held-out evaluation recorded in the model card (0: skip).")
 def build_default(output, cv_folds):
     """Rebuild the shipped default bundle from ../shared/data (themes, then claims)."""

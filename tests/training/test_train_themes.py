@@ -35,3 +35,18 @@ def test_cli_bad_override_is_one_error_line(tmp_path, override):
     assert result.exit_code == 2, result.output
     assert result.output.startswith("error: ") and "Traceback" not in result.output
     assert not (tmp_path / "model").exists()
+
+
+def test_one_cross_validation_fold_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(main, ["train", "themes", write_config(tmp_path), "-o", str(tmp_path / "model"),
+                                       "--cv-folds", "1"])
+    assert result.exit_code == 2 and "0 (no cross-validation) or at least 2" in result.output
+    assert not (tmp_path / "model").exists()
+
+
+def test_python_m_training_takes_h_for_help():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "training", "-h"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "themes" in done.stdout and "claims" in done.stdout
