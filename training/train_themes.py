@@ -248,11 +248,16 @@ def themes_card_section(metadata: dict) -> str:
                   f"Calibration error (ECE) of the held-out scores: {evaluation['calibration']['ece']:.3f}.", ""]
     else:
         lines += ["No held-out metrics recorded (train with `--cv-folds 5` to record them).", ""]
+    counts = metadata["label_counts"]
+    rarest = sorted((count, theme) for theme, count in counts.items() if count)[:2]
+    unlabeled = [theme for theme, count in counts.items() if not count]
+    languages = "/".join(sorted(metadata.get("languages") or {})) or "none"
     lines += ["### Limits", "",
-              "- Trained on Russian news-channel posts, short English disinformation-claim summaries and news-article "
-              "openings; other genres, languages or periods may score lower. Languages other than ru/en use the "
-              "pooled calibration.",
-              "- Rare themes (arctic, history) have few labeled examples: their scores are the least reliable.",
+              "- Trained on the labeled files above only; other genres, languages or periods may score lower. "
+              f"Languages other than {languages} use the pooled calibration.",
+              "- The rarest themes (" + ", ".join(f"{theme}: {count} labeled rows" for count, theme in rarest)
+              + ") have the least reliable scores.",
+              *([f"- No labeled rows for {', '.join(unlabeled)}: the model never predicts them."] if unlabeled else []),
               "- Scores are calibrated on cross-validated training data; thresholds maximise F1 per theme, so "
               "precision and recall differ by theme (see the table)."]
     return "\n".join(lines)

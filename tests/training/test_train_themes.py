@@ -26,6 +26,10 @@ def test_themes_without_or_with_few_labeled_rows_are_warned_about(tmp_path):
     assert "warning: no labeled rows for economy: the model never predicts them" in said
     assert any(line.startswith("warning: fewer than 3 labeled rows") and line.count("arctic") == 1
                for line in said)
+    card = (tmp_path / "model" / "README.md").read_text(encoding="utf-8")
+    assert "The rarest themes (arctic: 1 labeled rows" in card
+    assert "No labeled rows for economy: the model never predicts them." in card
+    assert "disinformation" not in card  # the card describes this data, not the default bundle's
 
 
 @pytest.mark.parametrize("override", ["model.C=-1", "model.cv_folds=1", "seed.x=1", "data.0.weight=-1"])
