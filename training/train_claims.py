@@ -325,5 +325,8 @@ def _option_lines(params: dict) -> list[str]:
 def save_claims_component(directory, model: ClaimSentenceClassifier, metadata: dict):
     """Write the estimator as the ``claims`` component of the bundle folder ``directory``."""
     from classify.bundle import save_component
+    from training.bundle_output import staged_bundle
 
-    return save_component(directory, "claims", model, metadata=metadata, card_section=claims_card_section(metadata))
+    with staged_bundle(directory) as folder:
+        path = save_component(folder, "claims", model, metadata=metadata, card_section=claims_card_section(metadata))
+    return Path(directory) / path.name

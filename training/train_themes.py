@@ -266,8 +266,10 @@ def themes_card_section(metadata: dict) -> str:
 def train_and_save_themes(config: ThemesTrainingConfig, output, *, cv_folds: int = 0, progress=None) -> dict:
     """Optionally cross-validate, then train on all data and save the ``themes`` component into ``output``."""
     from classify.bundle import save_component
+    from training.bundle_output import check_bundle_output, staged_bundle
     from training.evaluate import theme_metrics
 
+    check_bundle_output(output)
     say = progress or (lambda message: None)
     evaluation = None
     summary = []
@@ -285,7 +287,8 @@ def train_and_save_themes(config: ThemesTrainingConfig, output, *, cv_folds: int
                            f"top theme in gold {part['top1_in_gold']:.1%} [held out, {cv_folds}-fold CV]")
     say("training on all labeled rows ...")
     model, metadata = train_themes(config, evaluation=evaluation)
-    save_component(output, "themes", model, metadata=metadata, card_section=themes_card_section(metadata))
+    with staged_bundle(output) as folder:
+        save_component(folder, "themes", model, metadata=metadata, card_section=themes_card_section(metadata))
     unlabeled = [theme for theme, count in metadata["label_counts"].items() if count == 0]
     rare = [theme for theme, count in metadata["label_counts"].items() if 0 < count < config.model.cv_folds]
     if unlabeled:
