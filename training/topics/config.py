@@ -16,10 +16,16 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from classify.errors import InputError
+from training.config import _check_scalar
 
 GUIDANCE_MODES = ("seed", "zeroshot", "none")
 OUTLIER_STRATEGIES = ("embeddings", "c-tf-idf", "distributions", "none")
 CLUSTERERS = ("hdbscan", "kmeans")
+# Lowest allowed value of integer settings.
+MINIMA = {"preprocess.min_line_repeats": 2, "preprocess.min_token_length": 1, "embedding.n_components": 1,
+          "embedding.min_df": 1, "reduction.n_neighbors": 2, "reduction.n_components": 1, "reduction.n_epochs": 1,
+          "clustering.min_samples": 1, "representation.top_n_words": 1, "representation.ngram_max": 1,
+          "representation.max_features": 1, "representation.representative_posts": 0}
 
 
 @dataclass
@@ -109,9 +115,11 @@ class TopicsConfig:
                 bad = sorted(set(value) - known)
                 if bad:
                     raise InputError(source, f"unknown settings in [{name}]: {bad}")
-                values[name] = type(default)(**value)
+                kinds = {f.name: f.type for f in fields(default)}
+                values[name] = type(default)(**{key: _checked(item, kinds[key], source, f"{name}.{key}")
+                                                for key, item in value.items()})
             else:
-                values[name] = value
+                values[name] = _checked(value, sections[name].type, source, name)
         config = cls(**values)
         config.validate(source)
         return config
@@ -122,15 +130,29 @@ class TopicsConfig:
             (self.outliers.strategy in OUTLIER_STRATEGIES, f"outliers.strategy must be one of {OUTLIER_STRATEGIES}"),
             (self.clustering.method in CLUSTERERS, f"clustering.method must be one of {CLUSTERERS}"),
             (0.0 <= self.outliers.max_share <= 1.0, "outliers.max_share must be within 0..1"),
+            (0 <= self.seed < 2 ** 32, "seed must be within 0 .. 2**32 - 1"),
+            (0.0 < self.embedding.max_df <= 1.0, "embedding.max_df must be within 0..1 (a share of posts)"),
             (self.clustering.min_cluster_size >= 2, "clustering.min_cluster_size must be at least 2"),
             (self.clustering.n_clusters == 0 or self.clustering.n_clusters >= 2,
              "clustering.n_clusters must be 0 (automatic) or at least 2"),
             (self.embedding.backend != "sentence-transformers" or bool(self.embedding.model_path),
              "embedding.model_path is needed for the sentence-transformers backend"),
         ]
+        for key, lowest in MINIMA.items():
+            section, name = key.split(".")
+            checks.append((getattr(getattr(self, section), name) >= lowest, f"{key} must be at least {lowest}"))
         for ok, message in checks:
             if not ok:
                 raise InputError(source, message)
+
+
+def _checked(value, kind: str, source, key: str):
+    """``value`` when it has the setting's type (an integer for a float is fine), else an error naming the key."""
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise InputError(source, f"'{key}' must be true or false, not {value!r}")
+        return value
+    return _check_scalar(value, kind, source, key)
 
 
 def load_config(path=None) -> TopicsConfig:
