@@ -49,6 +49,8 @@ class ReportData:
     ``channels``: per channel posts, posts carrying the weight, total weight, first and last date.
     ``top_claims``: theme -> the highest-scoring distinct claims, best first.
     ``has_claims``: the input has a ``claims`` column (tagged with a claims component).
+    ``unreadable_dates``: posts whose date is given but not an ISO 8601 date (one is kept as an example);
+    they count in the shares but not in the weekly trends.
     """
 
     weight: str
@@ -64,6 +66,8 @@ class ReportData:
     first_date: pd.Timestamp | None
     last_date: pd.Timestamp | None
     has_claims: bool = False
+    unreadable_dates: int = 0
+    unreadable_date_example: str | None = None
 
 
 # ---------------------------------------------------------------- reading
@@ -190,6 +194,8 @@ class _Accumulator:
         self.first_date = None
         self.last_date = None
         self.has_claims = False
+        self.unreadable_dates = 0
+        self.unreadable_date_example = None
 
     def _add(self, name: str, frame: pd.DataFrame, keys: list[str]) -> None:
         if frame.empty:
@@ -204,6 +210,13 @@ class _Accumulator:
                          ).fillna("other")
         dates = (pd.to_datetime(chunk["date"], utc=True, errors="coerce", format="ISO8601")
                  if "date" in chunk else pd.Series(pd.NaT, index=chunk.index, dtype="datetime64[ns, UTC]"))
+        if "date" in chunk:
+            given = chunk["date"].astype("string").str.strip().fillna("") != ""
+            unreadable = given & dates.isna()
+            if unreadable.any():
+                self.unreadable_dates += int(unreadable.sum())
+                self.unreadable_date_example = (self.unreadable_date_example
+                                                or str(chunk["date"][unreadable.to_numpy()].iloc[0]))
         frame["week"] = dates.dt.tz_localize(None).dt.to_period("W-SUN").dt.start_time
         frame["n_posts"] = 1
         for measure in ("views", "reactions"):
@@ -360,6 +373,7 @@ def aggregate_tagged(chunks: Iterable[pd.DataFrame], *, weight: str = "auto", to
         themes=theme_order, channels=channels, theme_shares=theme_shares, weekly=weekly,
         weekly_by_channel=weekly_by_channel, languages=languages, top_claims=accumulator.top(),
         first_date=accumulator.first_date, last_date=accumulator.last_date, has_claims=accumulator.has_claims,
+        unreadable_dates=accumulator.unreadable_dates, unreadable_date_example=accumulator.unreadable_date_example,
     )
 
 

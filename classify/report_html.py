@@ -124,6 +124,9 @@ def render_report(data, out_dir: Path, *, title: str, sources: list[str], theme_
         f'Sources: {html.escape(", ".join(sources))}.</p>',
         f'<p class="meta">{html.escape(_weight_sentence(data))} A post can carry several themes, '
         "so a channel's shares can add up to more than 100%.</p>",
+        *([f'<p class="note">{data.unreadable_dates:,} posts have a date that is not an ISO 8601 date (e.g. '
+           f'{html.escape(repr(data.unreadable_date_example))}): they count in the shares but not in the trends '
+           "over time.</p>"] if data.unreadable_dates else []),
         "<h2>Channels</h2>",
         f"<table><tr><th>channel</th><th>posts</th>{weight_heads}</tr>{channel_rows}</table>",
         "<h2>Theme shares per channel</h2>",

@@ -258,3 +258,15 @@ def test_a_report_into_an_earlier_report_folder_drops_its_charts(tmp_path, tagge
     assert not (tmp_path / "out" / "themes_over_time.png").exists()
     assert not (tmp_path / "out" / "themes_over_time_by_channel.png").exists()
     assert (tmp_path / "out" / "theme_shares.png").is_file()
+
+
+def test_dates_that_are_not_iso_are_counted_not_silently_dropped(tmp_path):
+    rows = [dict(row) for row in TAGGED]
+    rows[0]["date"] = "04.03.2024 09:00"  # as a spreadsheet saves it
+    rows[1]["date"] = 1709631000000       # epoch milliseconds, as pandas.to_json writes it
+    path = tmp_path / "tagged.csv"
+    write_table(pd.DataFrame(rows), path)
+    page = write_report([path], tmp_path / "out").read_text("utf-8")
+    assert "2 posts have a date that is not an ISO 8601 date (e.g. &#x27;04.03.2024 09:00&#x27;)" in page
+    assert "posts have a date" not in write_report([_write_jsonl(tmp_path / "ok.jsonl", TAGGED)],
+                                                   tmp_path / "ok").read_text("utf-8")
