@@ -43,6 +43,7 @@ from labels.records import LabeledRecord, read_labeled
 from labels.taxonomy import load_taxonomy
 from training.claims import ClaimSentenceClassifier
 from training.config import _check_scalar, apply_overrides
+from training.train_themes import _display_path
 
 __all__ = ["ClaimDataSource", "ClaimsTrainingConfig", "load_claims_config", "sentence_examples",
            "read_claim_examples", "train_claims", "claims_card_section", "save_claims_component", "MIN_COVERAGE"]
@@ -250,7 +251,7 @@ def train_claims(config: ClaimsTrainingConfig):
         frames.append(frame)
         targets += target
         weights.append(weight)
-        data_records.append({"path": source.path, "sha256": file_sha256(source.path), "weight": source.weight,
+        data_records.append({"path": _display_path(Path(source.path)), "sha256": file_sha256(source.path), "weight": source.weight,
                              "records": sum(r.claims is not None for r in records), "sentences": len(frame)})
     frame = pd.concat(frames, ignore_index=True)
     if labels is None:
@@ -271,10 +272,20 @@ def train_claims(config: ClaimsTrainingConfig):
         "thresholds": model.thresholds_,
         "taxonomy": taxonomy.to_metadata(),
         "training_data": data_records,
-        "config": config.to_dict(),
+        "config": _config_record(config),
         "metrics": {"cross_validated_sentences": _cv_metrics(model, frame, targets)},
     }
     return model, metadata
+
+
+def _config_record(config: ClaimsTrainingConfig) -> dict:
+    """The config as recorded in the bundle: paths as :func:`_display_path` shows them, not this machine's."""
+    record = config.to_dict()
+    for source in record["data"]:
+        source["path"] = _display_path(Path(source["path"]))
+    if record["taxonomy"]:
+        record["taxonomy"] = _display_path(Path(record["taxonomy"]))
+    return record
 
 
 def claims_card_section(metadata: dict) -> str:

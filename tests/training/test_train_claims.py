@@ -57,3 +57,10 @@ def test_cli_bad_value_is_one_error_line(config_file, tmp_path):
                                        "--set", "model.C=-2"])
     assert result.exit_code == 2 and result.output.startswith("error: ") and "Traceback" not in result.output
     assert not (tmp_path / "model").exists()
+
+
+def test_metadata_records_paths_as_seen_from_the_working_folder(config_file, monkeypatch):
+    monkeypatch.chdir(config_file.parent)
+    _, metadata = train_claims(load_claims_config(config_file.name))
+    assert metadata["training_data"][0]["path"] == "gold.jsonl"
+    assert metadata["config"]["data"][0]["path"] == "gold.jsonl"
