@@ -221,4 +221,7 @@ def load_themes_config(path, overrides: list[str] = ()) -> ThemesTrainingConfig:
     config.taxonomy = _resolve(config.taxonomy, base)
     if not config.data:
         raise InputError(path, "no [[data]] files given")
+    for key, file in (("taxonomy", config.taxonomy), ("unlabeled.path", config.unlabeled.path)):
+        if file and not Path(file).is_file():
+            raise InputError(path, f"'{key}': file not found: {file}")
     return config

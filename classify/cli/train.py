@@ -18,7 +18,8 @@ def train():
 @train.command("themes")
 @click.argument("config", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
-              help="Bundle folder; the `themes` component is written (other components are kept).")
+              help="Bundle folder; the `themes` component is written (other components are kept). A folder "
+                   "that holds anything but a model bundle is refused.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a config value, e.g. --set model.C=2 --set data.0.weight=0.5 (repeatable).")
 @click.option("--cv-folds", type=click.IntRange(min=0), default=0, show_default=True, callback=_folds,

@@ -58,6 +58,9 @@ def test_clear_errors(tmp_path):
         load_themes_config(_write(tmp_path, "seed = 1"))
     with pytest.raises(InputError, match="not found"):
         load_themes_config(tmp_path / "missing.toml")
+    for key in ("taxonomy", "unlabeled.path"):
+        with pytest.raises(InputError, match=f"themes.toml: '{key}': file not found: .*nothere.toml"):
+            load_themes_config(_write(tmp_path, CONFIG), [f"{key}=nothere.toml"])
 
 
 @pytest.mark.parametrize("override, message", [
