@@ -24,7 +24,7 @@ are parsed as TOML literals when they can be, else kept as strings.
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -119,12 +119,16 @@ class ThemesTrainingConfig:
 
 def _build(cls, data, origin, prefix: str):
     if not isinstance(data, dict):
-        raise InputError(origin, f"'{prefix or 'config'}' must be a table")
+        raise InputError(origin, f"'{prefix.rstrip('.') or 'config'}' must be a table")
     known = {f.name: f for f in fields(cls)}
     unknown = sorted(set(data) - set(known))
     if unknown:
         raise InputError(origin, f"unknown key(s) {', '.join(prefix + k for k in unknown)}; "
                                  f"expected {', '.join(prefix + k for k in known)}")
+    missing = [name for name, f in known.items() if f.default is MISSING and f.default_factory is MISSING
+               and name not in data]
+    if missing:
+        raise InputError(origin, f"'{prefix}{missing[0]}' is required")
     values = {}
     for name, value in data.items():
         kind = known[name].type
@@ -215,8 +219,14 @@ def load_themes_config(path, overrides: list[str] = ()) -> ThemesTrainingConfig:
     data = apply_overrides(data, list(overrides))
     config = ThemesTrainingConfig.from_dict(data, origin=path)
     base = path.resolve().parent
-    for source in config.data:
+    first_entry = {}
+    for i, source in enumerate(config.data):
         source.path = _resolve(source.path, base)
+        first = first_entry.setdefault(Path(source.path).resolve(), i)
+        if first != i:
+            raise InputError(path, f"data.{i}.path is data.{first}.path again: its rows would be trained on "
+                                   "twice and held-out metrics would score rows the model saw (list the splits "
+                                   "in one entry)")
     config.unlabeled.path = _resolve(config.unlabeled.path, base)
     config.taxonomy = _resolve(config.taxonomy, base)
     if not config.data:

@@ -90,3 +90,16 @@ def test_override_below_a_value_is_an_error(tmp_path):
         load_themes_config(_write(tmp_path, CONFIG), ["seed.x=3"])
     with pytest.raises(InputError, match="'model.C' is a value, not a table"):
         load_themes_config(_write(tmp_path, CONFIG), ["model.C.x.y=3"])
+
+
+def test_structure_errors_name_the_key(tmp_path):
+    with pytest.raises(InputError, match="themes.toml: 'data.0.path' is required"):
+        load_themes_config(_write(tmp_path, "[[data]]\nweight = 2.0\n"))
+    with pytest.raises(InputError, match="themes.toml: 'model' must be a table"):
+        load_themes_config(_write(tmp_path, 'model = 3\n[[data]]\npath = "gold.jsonl"\n'))
+
+
+def test_the_same_data_file_twice_is_refused(tmp_path):
+    twice = CONFIG.replace('path = "/abs/claims.jsonl"', f'path = "{tmp_path / "gold.jsonl"}"')
+    with pytest.raises(InputError, match="data.1.path is data.0.path again"):
+        load_themes_config(_write(tmp_path, twice))
