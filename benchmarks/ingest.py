@@ -265,6 +265,7 @@ OTHER_LANGUAGES = ("be", "uk", "bg", "sr", "mk", "kk", "ky", "tg", "mn", "tt", "
 def lang_agreement() -> None:
     sys.path.insert(0, str(ROOT))
     import csv
+    from collections import Counter
 
     from classify.text import lang
 
@@ -277,11 +278,11 @@ def lang_agreement() -> None:
     sets["euvsdisinfo claims (en)"] = _texts(SHARED / "themes" / "euvsdisinfo_claims_en.jsonl")
     with open(SHARED / "checkworthy" / "ct24_english_dev.tsv", encoding="utf-8") as handle:
         sets["CheckThat! 2024 dev (en)"] = [row["Text"] for row in csv.DictReader(handle, delimiter="\t")]
-    print("\nLanguage identification: production setting (200 chars + shortcut) vs fastText on the full text")
+    print("\nLanguage identification: production setting (200 chars, shortcut, early exit) vs fastText on the full text")
     for name, texts in sets.items():
-        full = lang.detect_languages(texts, max_chars=1_000_000, shortcut=False)
+        full = lang.detect_languages(texts, max_chars=1_000_000, shortcut=False, early_exit=False)
         used = lang.detect_languages(texts)
-        model_200 = lang.detect_languages(texts, shortcut=False)
+        model_200 = lang.detect_languages(texts, shortcut=False, early_exit=False)
         decided = [shortcut(text) for text in texts]
         agree = sum(a == b for a, b in zip(used, full)) / len(texts)
         agree_200 = sum(a == b for a, b in zip(model_200, full)) / len(texts)
@@ -305,8 +306,20 @@ def lang_agreement() -> None:
           f"(this system's gettext catalogs): decided 'ru'/'en' for {sum(wrong.values())} {wrong or ''}")
     for code, texts in fired.items():
         if texts:
-            said = lang.detect_languages(texts, max_chars=1_000_000, shortcut=False)
+            said = lang.detect_languages(texts, max_chars=1_000_000, shortcut=False, early_exit=False)
             print(f"    {code}: fastText on the full text says {dict((c, said.count(c)) for c in set(said))}")
+    # The early exit only changes what the model answers on a cleaned head longer than its short head.
+    changed, long_heads = {}, 0
+    for code, texts in catalogs.items():
+        texts = [text for text in texts if len(lang.clean_for_lid(text)) > lang.EARLY_CHARS + lang.EARLY_CHARS // 4]
+        long_heads += len(texts)
+        early = lang.detect_languages(texts, shortcut=False)
+        whole = lang.detect_languages(texts, shortcut=False, early_exit=False)
+        moved = [(a, b) for a, b in zip(whole, early) if a != b]
+        if moved:
+            changed[code] = dict(Counter(f"{a}->{b}" for a, b in moved))
+    print(f"  early exit on the {long_heads:,} of those messages with a long enough head: changed "
+          f"{sum(sum(c.values()) for c in changed.values())} answers {changed or ''}")
 
 
 # --- main --------------------------------------------------------------------

@@ -91,6 +91,50 @@ def test_identical_texts_are_identified_once(monkeypatch):
     assert calls == {"shortcut": 2, "model": 2}  # once per distinct text (both are left to the model)
 
 
+def _recorded_predictions(monkeypatch, answer_for_head=None):
+    """The texts the model is asked about; ``answer_for_head`` replaces its answer on short heads."""
+    asked = []
+    real = lang._predict
+
+    def predict(text):
+        asked.append(text)
+        if answer_for_head is not None and len(text) <= lang.EARLY_CHARS:
+            return answer_for_head
+        return real(text)
+
+    monkeypatch.setattr(lang, "_predict", predict)
+    return asked
+
+
+LONG_RUSSIAN = ("Министр иностранных дел провёл переговоры с коллегой из Индии о поставках удобрений, "
+                "а также обсудил подготовку визита делегации в следующем месяце.")
+
+
+def test_a_sure_short_head_settles_the_language(monkeypatch):
+    asked = _recorded_predictions(monkeypatch)
+    assert detect_languages([LONG_RUSSIAN], shortcut=False) == ["ru"]
+    assert len(asked) == 1 and len(asked[0]) <= lang.EARLY_CHARS and LONG_RUSSIAN.startswith(asked[0])
+
+
+def test_an_unsure_short_head_goes_to_the_whole_prefix(monkeypatch):
+    asked = _recorded_predictions(monkeypatch, answer_for_head=(lang.EARLY_CONFIDENCE - 0.01, "ru"))
+    assert detect_languages([LONG_RUSSIAN], shortcut=False) == ["ru"]
+    assert [len(text) for text in asked] == [len(asked[0]), len(clean_for_lid(LONG_RUSSIAN))]
+    assert len(asked[0]) <= lang.EARLY_CHARS < len(asked[1])
+
+
+def test_a_sure_head_of_a_third_language_goes_to_the_whole_prefix(monkeypatch):
+    asked = _recorded_predictions(monkeypatch, answer_for_head=(0.99, "uk"))
+    assert detect_languages([LONG_RUSSIAN], shortcut=False) == ["ru"]
+    assert len(asked) == 2
+
+
+def test_without_early_exit_the_model_sees_the_whole_prefix_once(monkeypatch):
+    asked = _recorded_predictions(monkeypatch)
+    assert detect_languages([LONG_RUSSIAN], shortcut=False, early_exit=False) == ["ru"]
+    assert asked == [clean_for_lid(LONG_RUSSIAN)]
+
+
 def test_model_is_loaded_once_and_offline(monkeypatch):
     def no_network(*args, **kwargs):
         raise AssertionError("language identification tried to use the network")
