@@ -59,9 +59,15 @@ def read_theme_examples(sources: list[DataSource], taxonomy: Taxonomy) -> tuple[
             raise InputError(path, "training data file not found")
         name = path.name
         used = 0
+        first_line = {}
         for record in read_labeled(path):
             if record.themes is None or (record.split is not None and record.split not in source.splits):
                 continue
+            line = record.source.rsplit(":", 1)[-1]
+            if first_line.setdefault(record.id, line) != line:
+                raise InputError(path, f"post {record.id!r} is labeled again (first on line {first_line[record.id]}); "
+                                       "merge the annotators' labels first (classify labels merge)",
+                                 location=f"line {line}")
             unknown = sorted(set(record.themes) - known)
             if unknown:
                 raise InputError(path, f"unknown theme(s) {', '.join(unknown)} (taxonomy {taxonomy.id} "

@@ -54,3 +54,11 @@ def test_python_m_training_takes_h_for_help():
 
     done = subprocess.run([sys.executable, "-m", "training", "-h"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "themes" in done.stdout and "claims" in done.stdout
+
+
+def test_a_post_labeled_twice_is_an_error_naming_both_lines(tmp_path):
+    config = load_themes_config(write_config(tmp_path))
+    posts = make_posts(20)
+    write_jsonl(tmp_path / "train.jsonl", [dict(post, annotator=name) for post in posts for name in ("anna", "boris")])
+    with pytest.raises(InputError, match=r"train.jsonl: line 2: post 'p0' is labeled again \(first on line 1\)"):
+        train_and_save_themes(config, tmp_path / "model", cv_folds=3)
