@@ -184,6 +184,12 @@ def read_claim_examples(source: ClaimDataSource, *, known_labels: list[str] | No
     if not path.is_file():
         raise InputError(path, "labeled file not found")
     records = read_labeled(path)
+    first_line = {}
+    for record in records:
+        line = record.source.rsplit(":", 1)[-1]
+        if record.claims is not None and first_line.setdefault(record.id, line) != line:
+            raise InputError(path, f"post {record.id!r} is labeled again (first on line {first_line[record.id]}); "
+                                   "merge the annotators' labels first (classify labels merge)", location=f"line {line}")
     if known_labels is not None:
         for record in records:
             for span in record.claims or []:

@@ -64,3 +64,12 @@ def test_metadata_records_paths_as_seen_from_the_working_folder(config_file, mon
     _, metadata = train_claims(load_claims_config(config_file.name))
     assert metadata["training_data"][0]["path"] == "gold.jsonl"
     assert metadata["config"]["data"][0]["path"] == "gold.jsonl"
+
+
+def test_a_post_labeled_twice_is_an_error_naming_both_lines(config_file):
+    gold = config_file.parent / "gold.jsonl"
+    lines = gold.read_text(encoding="utf-8").splitlines(keepends=True)
+    gold.write_text(lines[0] + lines[0] + "".join(lines[1:]), encoding="utf-8")
+    first_id = json.loads(lines[0])["id"]
+    with pytest.raises(InputError, match=f"gold.jsonl: line 2: post '{first_id}' is labeled again \\(first on line 1\\)"):
+        train_claims(load_claims_config(config_file))
