@@ -18,12 +18,22 @@ from training.topics.persist import check_replaceable, load_topic_model, save_to
 ASSIGN_COLUMNS = ["id", "channel", "date", "topic", "topic_label", "topic_probability", "theme"]
 
 
-def _read_posts(paths: Sequence) -> pd.DataFrame:
-    from classify.ingest import read_posts
+def _is_table(path) -> bool:
+    return Path(path).suffix.lower() == ".parquet"
 
-    posts = read_posts([str(p) for p in paths])
+
+def _read_posts(paths: Sequence) -> pd.DataFrame:
+    """Posts of Telegram exports and JSONL/CSV post tables (read by ``classify ingest``) and of ``.parquet`` post
+    tables (as ``classify ingest`` writes them)."""
+    from labels.sample import load_posts
+
+    posts = load_posts(paths)
     if posts.empty:
         raise InputError(", ".join(map(str, paths)), "no posts found")
+    for column in ("channel", "date"):  # a Parquet table from elsewhere may lack them
+        if column not in posts.columns:
+            posts[column] = None
+    posts["date"] = pd.to_datetime(posts["date"], utc=True, errors="coerce")
     return posts
 
 
@@ -31,7 +41,8 @@ def _expanded(paths: Sequence) -> list[Path]:
     """The files an input list stands for (folders and glob patterns expanded, as ``classify ingest`` reads them)."""
     from classify.ingest.detect import expand_inputs
 
-    return [path for path, _ in expand_inputs([str(p) for p in paths])]
+    others = [str(p) for p in paths if not _is_table(p)]
+    return [Path(p) for p in paths if _is_table(p)] + ([path for path, _ in expand_inputs(others)] if others else [])
 
 
 def training_data_record(paths: Sequence, records: int) -> dict:

@@ -140,3 +140,14 @@ def test_over_time_without_dates_is_one_error_line(model_dir, posts_file, tmp_pa
                                        "-o", str(tmp_path / "trend.csv")])
     assert result.exit_code == 2, result.output
     assert "no post has a date" in result.output
+
+
+def test_parquet_post_tables_from_ingest_are_read(model_dir, posts_file, tmp_path):
+    table = tmp_path / "posts.parquet"
+    result = CliRunner().invoke(main, ["ingest", str(posts_file), "-o", str(table)])
+    assert result.exit_code == 0, result.output
+    for posts, output in ((posts_file, tmp_path / "from_jsonl.csv"), (table, tmp_path / "from_parquet.csv")):
+        result = CliRunner().invoke(main, ["topics", "assign", str(posts), "--model", str(model_dir),
+                                           "-o", str(output)])
+        assert result.exit_code == 0, result.output
+    assert (tmp_path / "from_parquet.csv").read_bytes() == (tmp_path / "from_jsonl.csv").read_bytes()
