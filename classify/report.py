@@ -336,6 +336,8 @@ def aggregate_tagged(chunks: Iterable[pd.DataFrame], *, weight: str = "auto", to
     chosen = _choose_weight(weight, channel_totals)
     column = _weight_column(chosen)
     carrying = "n_posts" if chosen == "posts" else f"n_{chosen}"
+    if not channel_totals[carrying].sum():
+        raise InputError(origin, f"no post carries {chosen} to weight by; weight by posts (or auto)")
 
     theme_totals = totals.get("theme", pd.DataFrame(columns=_SUM_COLUMNS,
                                                     index=pd.MultiIndex.from_tuples([], names=["channel", "theme"])))

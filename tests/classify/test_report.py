@@ -270,3 +270,14 @@ def test_dates_that_are_not_iso_are_counted_not_silently_dropped(tmp_path):
     assert "2 posts have a date that is not an ISO 8601 date (e.g. &#x27;04.03.2024 09:00&#x27;)" in page
     assert "posts have a date" not in write_report([_write_jsonl(tmp_path / "ok.jsonl", TAGGED)],
                                                    tmp_path / "ok").read_text("utf-8")
+
+
+def test_weighting_by_a_measure_no_post_carries_is_an_error(tmp_path):
+    from classify.cli import main
+
+    rows = [{key: value for key, value in row.items() if key != "views"} for row in TAGGED]
+    path = _write_jsonl(tmp_path / "noviews.jsonl", rows)
+    result = CliRunner().invoke(main, ["report", str(path), "-o", str(tmp_path / "rep"), "--weight", "views"])
+    assert result.exit_code == 2, result.output
+    assert result.output == f"error: {path}: no post carries views to weight by; weight by posts (or auto)\n"
+    assert write_report([path], tmp_path / "auto").is_file()  # auto falls back to reactions or posts
