@@ -57,11 +57,15 @@ MODEL_MINIMA = {"C": 0.0, "n_features": 1, "cv_folds": 2, "max_iter": 1, "contex
 
 @dataclass
 class ClaimDataSource:
-    """One labeled file. ``kind``: ``posts`` (split into sentences), ``sentences`` (one per record), ``auto`` (.tsv -> sentences)."""
+    """One labeled file. ``kind``: ``posts`` (split into sentences), ``sentences`` (one per record), ``auto`` (.tsv -> sentences).
+
+    ``splits`` keeps only records whose ``split`` is listed (records without a split are always kept), as for themes.
+    """
 
     path: str
     weight: float = 1.0
     kind: str = "auto"
+    splits: list[str] = field(default_factory=lambda: ["train"])
 
     def resolved_kind(self) -> str:
         if self.kind == "auto":
@@ -90,7 +94,7 @@ class ClaimsTrainingConfig:
         for i, entry in enumerate(data.get("data", [])):
             if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
                 raise InputError(source, "every [[data]] entry needs a string 'path'", location=f"data[{i}]")
-            extra = sorted(set(entry) - {"path", "weight", "kind"})
+            extra = sorted(set(entry) - {"path", "weight", "kind", "splits"})
             if extra:
                 raise InputError(source, f"unknown key(s) {extra}", location=f"data[{i}]")
             kind = entry.get("kind", "auto")
@@ -99,7 +103,8 @@ class ClaimsTrainingConfig:
             weight = _check_scalar(entry.get("weight", 1.0), "float", source, f"data.{i}.weight")
             if weight <= 0:
                 raise InputError(source, f"'data.{i}.weight' must be > 0")
-            sources.append(ClaimDataSource(path=entry["path"], weight=weight, kind=kind))
+            splits = _check_scalar(entry.get("splits", ["train"]), "list[str]", source, f"data.{i}.splits")
+            sources.append(ClaimDataSource(path=entry["path"], weight=weight, kind=kind, splits=list(splits)))
         model = data.get("model", {})
         if not isinstance(model, dict):
             raise InputError(source, "[model] must be a table of ClaimSentenceClassifier parameters")
@@ -183,7 +188,7 @@ def read_claim_examples(source: ClaimDataSource, *, known_labels: list[str] | No
     path = Path(source.path)
     if not path.is_file():
         raise InputError(path, "labeled file not found")
-    records = read_labeled(path)
+    records = [record for record in read_labeled(path) if record.split is None or record.split in source.splits]
     first_line = {}
     for record in records:
         line = record.source.rsplit(":", 1)[-1]
@@ -253,7 +258,7 @@ def train_claims(config: ClaimsTrainingConfig):
     for source in config.data:
         frame, target, weight, records = read_claim_examples(source, known_labels=known)
         if frame.empty:
-            raise InputError(source.path, "no record carries claim labels")
+            raise InputError(source.path, f"no record carries claim labels in split(s) {', '.join(source.splits)}")
         frames.append(frame)
         targets += target
         weights.append(weight)

@@ -73,3 +73,17 @@ def test_a_post_labeled_twice_is_an_error_naming_both_lines(config_file):
     first_id = json.loads(lines[0])["id"]
     with pytest.raises(InputError, match=f"gold.jsonl: line 2: post '{first_id}' is labeled again \\(first on line 1\\)"):
         train_claims(load_claims_config(config_file))
+
+
+def test_only_the_listed_splits_are_trained_on(config_file):
+    gold = config_file.parent / "gold.jsonl"
+    rows = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines()]
+    for i, row in enumerate(rows):
+        row["split"] = "heldout" if i % 3 == 0 else "train"
+    gold.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    _, metadata = train_claims(load_claims_config(config_file))
+    assert metadata["training_data"][0]["records"] == sum(row["split"] == "train" for row in rows)
+    _, metadata = train_claims(load_claims_config(config_file, ['data.0.splits=["train", "heldout"]']))
+    assert metadata["training_data"][0]["records"] == len(rows)
+    with pytest.raises(InputError, match="no record carries claim labels in split\\(s\\) dev"):
+        train_claims(load_claims_config(config_file, ['data.0.splits=["dev"]']))
