@@ -391,6 +391,10 @@ def write_report(paths: Iterable, out_dir, *, weight: str = "auto", top_claims: 
     paths = [Path(path) for path in paths]
     if not paths:
         raise ValueError("give at least one tagged file")
+    resolved = [path.resolve() for path in paths]
+    again = next((path for i, path in enumerate(paths) if resolved[i] in resolved[:i]), None)
+    if again is not None:
+        raise InputError(again, "given twice; its posts would be counted twice")
     data = aggregate_tagged(read_tagged(paths, chunk_size=chunk_size), weight=weight, top_claims=top_claims,
                             origin=", ".join(map(str, paths)))
     names = {theme.id: theme.name for theme in taxonomy.themes} if taxonomy is not None else {}

@@ -281,3 +281,8 @@ def test_weighting_by_a_measure_no_post_carries_is_an_error(tmp_path):
     assert result.exit_code == 2, result.output
     assert result.output == f"error: {path}: no post carries views to weight by; weight by posts (or auto)\n"
     assert write_report([path], tmp_path / "auto").is_file()  # auto falls back to reactions or posts
+
+
+def test_the_same_tagged_file_twice_is_refused(tmp_path, tagged_jsonl):
+    with pytest.raises(InputError, match="tagged.jsonl: given twice"):
+        write_report([tagged_jsonl, tmp_path / "." / "tagged.jsonl"], tmp_path / "out")
