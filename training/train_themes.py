@@ -53,11 +53,13 @@ def read_theme_examples(sources: list[DataSource], taxonomy: Taxonomy) -> tuple[
 
     known = set(taxonomy.theme_ids)
     examples, described = ThemeExamples(), []
+    file_names = [Path(source.path).name for source in sources]
     for source in sources:
         path = Path(source.path)
         if not path.is_file():
             raise InputError(path, "training data file not found")
-        name = path.name
+        # Sources are told apart by file name (CV folds and metrics per source); two files of one name by their path.
+        name = path.name if file_names.count(path.name) == 1 else _display_path(path)
         used = 0
         first_line = {}
         for record in read_labeled(path):

@@ -62,3 +62,16 @@ def test_a_post_labeled_twice_is_an_error_naming_both_lines(tmp_path):
     write_jsonl(tmp_path / "train.jsonl", [dict(post, annotator=name) for post in posts for name in ("anna", "boris")])
     with pytest.raises(InputError, match=r"train.jsonl: line 2: post 'p0' is labeled again \(first on line 1\)"):
         train_and_save_themes(config, tmp_path / "model", cv_folds=3)
+
+
+def test_two_files_of_one_name_are_two_sources(tmp_path, monkeypatch):
+    from training.train_themes import cross_validate_themes
+
+    monkeypatch.chdir(tmp_path)
+    config = load_themes_config(write_config(tmp_path))
+    for folder, seed in (("ru", 1), ("en", 2)):
+        (tmp_path / folder).mkdir()
+        write_jsonl(tmp_path / folder / "gold.jsonl", make_posts(30, seed=seed))
+    config.data = [type(config.data[0])(path=str(tmp_path / folder / "gold.jsonl")) for folder in ("ru", "en")]
+    examples, *_ = cross_validate_themes(config, folds=3)
+    assert sorted(set(examples.sources)) == ["en/gold.jsonl", "ru/gold.jsonl"]
