@@ -183,8 +183,10 @@ def sentence_examples(records: list[LabeledRecord], *, kind: str = "posts") -> t
     return frame, targets
 
 
-def read_claim_examples(source: ClaimDataSource, *, known_labels: list[str] | None = None):
-    """Sentences, labels and weights of one labeled file; raises InputError on unknown claim labels."""
+def read_claim_examples(source: ClaimDataSource, *, known_labels: list[str] | None = None, name: str | None = None):
+    """Sentences, labels and weights of one labeled file; raises InputError on unknown claim labels.
+
+    ``name`` tells the file's posts apart from other files' (default: the file name)."""
     path = Path(source.path)
     if not path.is_file():
         raise InputError(path, "labeled file not found")
@@ -203,7 +205,7 @@ def read_claim_examples(source: ClaimDataSource, *, known_labels: list[str] | No
                                      location=record.source.rsplit(":", 1)[-1].join(["line ", ""]))
     frame, targets = sentence_examples(records, kind=source.resolved_kind())
     # Posts keep their ids apart across files so context and CV folds never mix two files.
-    frame["post"] = f"{path.name}#" + frame["post"].astype(str)
+    frame["post"] = f"{name or path.name}#" + frame["post"].astype(str)
     return frame, targets, np.full(len(frame), source.weight), records
 
 
@@ -255,8 +257,12 @@ def train_claims(config: ClaimsTrainingConfig):
         if unknown:
             raise InputError(taxonomy.path, f"claim label(s) {unknown} are not in the taxonomy ({known})")
     frames, targets, weights, data_records = [], [], [], []
+    file_names = [Path(source.path).name for source in config.data]
     for source in config.data:
-        frame, target, weight, records = read_claim_examples(source, known_labels=known)
+        name = Path(source.path).name
+        # Two files of one name are told apart by their paths, or their posts of equal ids would be merged.
+        name = name if file_names.count(name) == 1 else _display_path(Path(source.path))
+        frame, target, weight, records = read_claim_examples(source, known_labels=known, name=name)
         if frame.empty:
             raise InputError(source.path, f"no record carries claim labels in split(s) {', '.join(source.splits)}")
         frames.append(frame)

@@ -87,3 +87,16 @@ def test_only_the_listed_splits_are_trained_on(config_file):
     assert metadata["training_data"][0]["records"] == len(rows)
     with pytest.raises(InputError, match="no record carries claim labels in split\\(s\\) dev"):
         train_claims(load_claims_config(config_file, ['data.0.splits=["dev"]']))
+
+
+def test_posts_of_two_files_of_one_name_stay_apart(config_file, monkeypatch):
+    monkeypatch.chdir(config_file.parent)
+    gold = config_file.parent / "gold.jsonl"
+    for folder in ("ru", "en"):
+        (config_file.parent / folder).mkdir()
+        (config_file.parent / folder / "gold.jsonl").write_bytes(gold.read_bytes())  # the same post ids
+    config = load_claims_config(config_file, ["data.0.path=ru/gold.jsonl"])
+    config.data.append(type(config.data[0])(path=str(config_file.parent / "en" / "gold.jsonl")))
+    _, metadata = train_claims(config)
+    groups = metadata["metrics"]["cross_validated_sentences"]["checkworthy"]
+    assert {"ru/gold.jsonl:ru", "en/gold.jsonl:ru"} <= set(groups)
