@@ -16,10 +16,12 @@ CONFIGS = Path(__file__).resolve().parent / "configs"
 def build_default_model(output=None, *, cv_folds: int = 5, say=print) -> list[str]:
     """Train every default component into ``output`` (``models/default`` when None); returns summary lines."""
     from models import DEFAULT_MODEL_DIR
+    from training.bundle_output import check_bundle_output
     from training.config import load_themes_config
     from training.train_themes import train_and_save_themes
 
     output = Path(output) if output is not None else DEFAULT_MODEL_DIR
+    check_bundle_output(output)  # the folder is replaced as a whole at the end
     staging = output.with_name(f".{output.name}.building")
     if staging.exists():
         shutil.rmtree(staging)
