@@ -95,7 +95,7 @@ def _decode_json_cells(frame: pd.DataFrame, path, first_line: int, header_lines:
 def _jsonl_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
     rows: list[dict] = []
     first_line = 1
-    with open(path, encoding="utf-8") as handle:
+    with open(path, encoding="utf-8-sig") as handle:  # -sig: a byte order mark (Windows editors) is skipped
         try:
             for number, line in enumerate(handle, start=1):
                 if not line.strip():

@@ -286,3 +286,11 @@ def test_weighting_by_a_measure_no_post_carries_is_an_error(tmp_path):
 def test_the_same_tagged_file_twice_is_refused(tmp_path, tagged_jsonl):
     with pytest.raises(InputError, match="tagged.jsonl: given twice"):
         write_report([tagged_jsonl, tmp_path / "." / "tagged.jsonl"], tmp_path / "out")
+
+
+def test_a_tagged_jsonl_with_a_byte_order_mark_is_read(tmp_path, tagged_jsonl):
+    with_bom = tmp_path / "bom.jsonl"
+    with_bom.write_bytes(b"\xef\xbb\xbf" + tagged_jsonl.read_bytes())
+    plain, bom = (aggregate_tagged(read_tagged([path])) for path in (tagged_jsonl, with_bom))
+    pd.testing.assert_frame_equal(plain.theme_shares, bom.theme_shares)
+    assert bom.posts == len(TAGGED)
