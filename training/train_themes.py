@@ -98,8 +98,6 @@ def read_unlabeled_texts(path, limit: int = 0) -> list[str]:
     texts = []
     with open(path, "rb") as handle:
         for number, line in enumerate(handle, start=1):
-            if number == 1:
-                line = line.removeprefix(b"\xef\xbb\xbf")  # a byte order mark (Windows editors)
             if not line.strip():
                 continue
             try:

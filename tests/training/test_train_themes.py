@@ -75,11 +75,3 @@ def test_two_files_of_one_name_are_two_sources(tmp_path, monkeypatch):
     config.data = [type(config.data[0])(path=str(tmp_path / folder / "gold.jsonl")) for folder in ("ru", "en")]
     examples, *_ = cross_validate_themes(config, folds=3)
     assert sorted(set(examples.sources)) == ["en/gold.jsonl", "ru/gold.jsonl"]
-
-
-def test_unlabeled_posts_with_a_byte_order_mark_are_read(tmp_path):
-    from training.train_themes import read_unlabeled_texts
-
-    path = tmp_path / "unlabeled.jsonl"
-    path.write_bytes(b"\xef\xbb\xbf" + '{"text": "Ледокол вышел в рейс."}\n{"text": "Oil prices rose."}\n'.encode())
-    assert read_unlabeled_texts(path) == ["Ледокол вышел в рейс.", "Oil prices rose."]
