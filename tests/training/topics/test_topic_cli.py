@@ -151,3 +151,11 @@ def test_parquet_post_tables_from_ingest_are_read(model_dir, posts_file, tmp_pat
                                            "-o", str(output)])
         assert result.exit_code == 0, result.output
     assert (tmp_path / "from_parquet.csv").read_bytes() == (tmp_path / "from_jsonl.csv").read_bytes()
+
+
+@pytest.mark.parametrize("command", ["assign", "over-time"])
+def test_an_output_of_unknown_format_is_one_error_line(model_dir, posts_file, tmp_path, command):
+    result = CliRunner().invoke(main, ["topics", command, str(posts_file), "--model", str(model_dir),
+                                       "-o", str(tmp_path / "trend.xlsx")])
+    assert result.exit_code == 2, result.output
+    assert "cannot tell the output format from the name" in result.output
