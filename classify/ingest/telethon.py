@@ -1,4 +1,4 @@
-"""Reader for Telethon-style dumps and plain post tables (JSONL, JSON list, CSV/TSV).
+"""Reader for Telethon-style dumps and plain post tables (JSONL, JSON list, CSV/TSV, Parquet).
 
 Two layouts, told apart per file by :func:`detect_layout` (or forced with ``layout=``):
 
@@ -13,7 +13,9 @@ Two layouts, told apart per file by :func:`detect_layout` (or forced with ``layo
 
 ``text`` is kept as written (Telethon keeps Telegram markdown such as
 ``**bold**`` and ``[label](url)``); links (markdown targets and bare URLs) and
-hashtags are read from it. Unknown columns are ignored.
+hashtags are read from it, unless the records carry them as lists (the post tables
+``classify ingest`` writes, whose ``reactions_by_emoji`` are kept too), so such a table
+reads back as the same posts. Unknown columns are ignored.
 
 Errors name the file and the line (JSONL, CSV) or record (JSON list): invalid
 JSON, a record without text, a bad number or date raise :class:`InputError`
@@ -39,6 +41,8 @@ except ImportError:  # pragma: no cover
 LAYOUTS = ("telethon", "table")
 _TABLE_SUFFIXES = (".csv", ".tsv")
 _JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
+_PARQUET_SUFFIX = ".parquet"
+_PARQUET_MAGIC = b"PAR1"
 _TEXT_COLUMNS = ("text", "message")
 _UTC = timezone.utc
 _BOM = b"\xef\xbb\xbf"
@@ -54,6 +58,14 @@ def _first_record(path: Path, head: bytes):
     """The first record in ``head`` as a dict (CSV: header names -> ''), or None when it does not parse."""
     head = head.removeprefix(_BOM)
     suffix = path.suffix.lower()
+    if suffix == _PARQUET_SUFFIX:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            return dict.fromkeys(pq.read_schema(path).names, "")
+        except (pa.ArrowException, OSError):
+            return None
     if suffix in _TABLE_SUFFIXES:
         header = head.split(b"\n", 1)[0].decode("utf-8", "replace").strip("\r")
         names = next(csv.reader([header], delimiter=_delimiter(path, header)), [])
@@ -90,6 +102,8 @@ def sniff(path: Path, head: bytes) -> bool:
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson") + _TABLE_SUFFIXES:
         return True
+    if suffix == _PARQUET_SUFFIX:
+        return head.startswith(_PARQUET_MAGIC)
     if suffix == ".txt":  # JSON lines saved as .txt: records with a text, never a copied web preview
         record = _first_record(path, head)
         return record is not None and any(column in record for column in _TEXT_COLUMNS)
@@ -139,6 +153,8 @@ def _datetime(record: dict, *names):
         value = record.get(name)
         if value is None or value == "":
             continue
+        if isinstance(value, datetime):  # Parquet timestamps
+            return value if value.tzinfo else value.replace(tzinfo=_UTC)
         try:
             if isinstance(value, str):  # the usual case first
                 value = value.strip()
@@ -227,6 +243,10 @@ def _text_url_entities(entities) -> list[str]:
             and entity.get("_") == "MessageEntityTextUrl" and isinstance(entity.get("url"), str)]
 
 
+def _strings_list(value) -> bool:
+    return type(value) is list and all(type(item) is str for item in value)
+
+
 def _channel(record: dict, default: str):
     for name in ("channel", "channel_name", "chat", "username", "chat_id", "sender_id"):
         value = record.get(name)
@@ -269,7 +289,9 @@ def _post(record, layout_name: str, channel: str, source: str) -> dict:
             _integer(record, "id") if _is_telethon_message(record) else None)
         if message_id is None and record.get("id") not in (None, ""):
             post_id = str(record["id"])
-    links, hashtags = scan_plain(text) if text else ([], [])
+    links, hashtags = record.get("links"), record.get("hashtags")
+    if not (_strings_list(links) and _strings_list(hashtags)):  # else a post table keeps what its reader found
+        links, hashtags = scan_plain(text) if text else ([], [])
     if _OPTIONAL_FIELDS.isdisjoint(record):  # a bare record (ids, date, text): nothing more to convert
         forwarded_from = reply_to_message_id = edited = reactions = by_emoji = views = forwards = media_type = None
         has_media = False
@@ -279,7 +301,8 @@ def _post(record, layout_name: str, channel: str, source: str) -> dict:
         reply_to_message_id = (_integer(record, "reply_to_message_id", "reply_to_msg_id")
                                if not isinstance(reply_to, dict) else _integer(reply_to, "reply_to_msg_id"))
         edited = _datetime(record, "edited", "edit_date")
-        reactions, by_emoji = _reactions(record.get("reactions"))
+        by_emoji = record.get("reactions_by_emoji")
+        reactions, by_emoji = _reactions(by_emoji if isinstance(by_emoji, dict) else record.get("reactions"))
         views, forwards = _integer(record, "views"), _integer(record, "forwards")
         has_media, media_type = _media(record)
         links += _text_url_entities(record.get("entities"))
@@ -427,6 +450,27 @@ def _json_list_records(path: Path) -> Iterator[tuple[object, str, int]]:
             raise InputError(path, f"{problem} {after}", location=f"byte {reader.offset} or before") from None
 
 
+def _parquet_records(path: Path) -> Iterator[tuple[object, str, int]]:
+    """Rows of a Parquet table as dicts (map columns as dicts), in batches."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    index = 0
+    try:
+        table = pq.ParquetFile(path)
+        maps = [field.name for field in table.schema_arrow if pa.types.is_map(field.type)]
+        for batch in table.iter_batches(batch_size=4096):
+            for record in batch.to_pylist():
+                for name in maps:
+                    if record[name] is not None:
+                        record[name] = dict(record[name])
+                yield record, f"{path}#{index}", index
+                index += 1
+    except (pa.ArrowException, OSError) as error:
+        raise InputError(path, f"unreadable Parquet file ({str(error).splitlines()[0]})",
+                         location=f"record {index}") from None
+
+
 def read(path, *, stats: IngestStats, skip_bad: bool = False, layout: str | None = None,
          channel: str | None = None) -> Iterator[dict]:
     """Yield one post dict per record of a Telethon dump or plain post table.
@@ -445,6 +489,8 @@ def read(path, *, stats: IngestStats, skip_bad: bool = False, layout: str | None
     suffix = path.suffix.lower()
     if suffix in _TABLE_SUFFIXES:
         records = _csv_records(path)
+    elif suffix == _PARQUET_SUFFIX:
+        records = _parquet_records(path)
     elif head.removeprefix(_BOM).lstrip().startswith(b"["):
         records = _json_list_records(path)
     else:

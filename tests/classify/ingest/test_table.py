@@ -306,7 +306,25 @@ def test_text_in_another_encoding_is_named_as_such_not_as_an_unknown_format(tmp_
         path.write_bytes(content)
         with pytest.raises(InputError, match=rf"{name}: {problem}; save the file as UTF-8"):
             detect_format(path)
-    binary = tmp_path / "posts.parquet"
-    binary.write_bytes(b"PAR1\x15\x04\x15\x80\x01\x00\x00")
+    binary = tmp_path / "posts.jsonl.gz"
+    binary.write_bytes(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xcb\xc8\x04\x00")
     with pytest.raises(InputError, match="cannot tell the input format"):
         detect_format(binary)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl"])
+def test_a_post_table_reads_back_as_the_same_posts(tmp_path, suffix):
+    table_path = tmp_path / f"posts{suffix}"
+    write_posts(SAMPLE, table_path)
+    assert detect_format(table_path) == "telethon"
+    original, again = read_posts(SAMPLE), read_posts(table_path)
+    assert original["links"].map(len).sum() > 0 and original["reactions_by_emoji"].notna().any()
+    assert_frame_equal(original.drop(columns="source"), again.drop(columns="source"))
+    assert again["source"].iloc[0].startswith(str(table_path))
+
+
+def test_a_file_that_is_not_parquet_inside_is_an_error_naming_it(tmp_path):
+    path = tmp_path / "posts.parquet"
+    path.write_bytes(b"PAR1" + b"\0" * 16)
+    with pytest.raises(InputError, match=r"posts\.parquet: record 0: unreadable Parquet file"):
+        read_posts(path)
