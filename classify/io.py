@@ -29,7 +29,8 @@ def output_format(path) -> str:
     raise ValueError(f"{path}: cannot tell the output format; use .jsonl, .csv or .parquet")
 
 
-def _current_umask() -> int:
+def current_umask() -> int:
+    """The process umask (read by setting and restoring it), for files and folders made with private modes."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -42,7 +43,7 @@ def atomic_output(path, mode: str = "w", **open_kwargs) -> Iterator:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
-    os.chmod(tmp_name, 0o666 & ~_current_umask())  # mkstemp makes 0600; outputs get the usual permissions
+    os.chmod(tmp_name, 0o666 & ~current_umask())  # mkstemp makes 0600; outputs get the usual permissions
     try:
         with open(tmp_name, mode, **open_kwargs) as handle:
             yield handle

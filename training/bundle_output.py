@@ -18,7 +18,7 @@ from typing import Iterator
 
 from classify.bundle import METADATA_FILE, read_metadata
 from classify.errors import InputError, ModelError
-from classify.io import _current_umask
+from classify.io import current_umask
 
 
 def check_bundle_output(output) -> None:
@@ -48,7 +48,7 @@ def staged_bundle(output) -> Iterator[Path]:
         if output.is_dir():
             shutil.copytree(output, staging, dirs_exist_ok=True)  # also copies the folder's permissions
         else:
-            os.chmod(staging, 0o777 & ~_current_umask())  # mkdtemp makes 0700; bundles get the usual permissions
+            os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes 0700; bundles get the usual permissions
         yield staging
         if output.exists():
             # Two renames: between them (microseconds) the folder is absent, never half-written.
