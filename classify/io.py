@@ -10,6 +10,7 @@ import contextlib
 import csv
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
@@ -27,6 +28,20 @@ def output_format(path) -> str:
     if suffix in ("csv", "parquet"):
         return suffix
     raise ValueError(f"{path}: cannot tell the output format; use .jsonl, .csv or .parquet")
+
+
+def replace_folder(staging: Path, target: Path) -> None:
+    """Put the finished folder ``staging`` (beside ``target``) in place of ``target``.
+
+    Two renames: between them (microseconds) ``target`` is absent, never half-written, and the old
+    folder is deleted only once the new one is in place."""
+    if not target.exists():
+        os.replace(staging, target)
+        return
+    previous = staging.with_suffix(".previous")
+    os.replace(target, previous)
+    os.replace(staging, target)
+    shutil.rmtree(previous)
 
 
 def current_umask() -> int:

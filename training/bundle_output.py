@@ -18,7 +18,7 @@ from typing import Iterator
 
 from classify.bundle import METADATA_FILE, read_metadata
 from classify.errors import InputError, ModelError
-from classify.io import current_umask
+from classify.io import current_umask, replace_folder
 
 
 def check_bundle_output(output) -> None:
@@ -50,14 +50,7 @@ def staged_bundle(output) -> Iterator[Path]:
         else:
             os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes 0700; bundles get the usual permissions
         yield staging
-        if output.exists():
-            # Two renames: between them (microseconds) the folder is absent, never half-written.
-            previous = staging.with_suffix(".previous")
-            os.replace(output, previous)
-            os.replace(staging, output)
-            shutil.rmtree(previous)
-        else:
-            os.replace(staging, output)
+        replace_folder(staging, output)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

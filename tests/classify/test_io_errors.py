@@ -35,3 +35,20 @@ def test_failed_write_leaves_nothing(tmp_path):
             handle.write("partial")
             1 / 0
     assert list(tmp_path.iterdir()) == []
+
+
+def test_replace_folder_puts_the_new_folder_in_place_and_removes_the_old(tmp_path):
+    from classify.io import replace_folder
+
+    target, staging = tmp_path / "bundle", tmp_path / ".bundle.saving"
+    target.mkdir()
+    (target / "old.txt").write_text("old", encoding="utf-8")
+    staging.mkdir()
+    (staging / "new.txt").write_text("new", encoding="utf-8")
+    replace_folder(staging, target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
+    assert [p.name for p in target.iterdir()] == ["new.txt"]
+    fresh = tmp_path / ".other.saving"
+    fresh.mkdir()
+    replace_folder(fresh, tmp_path / "other")
+    assert (tmp_path / "other").is_dir() and not fresh.exists()

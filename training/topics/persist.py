@@ -21,7 +21,6 @@ taxonomy, training data, metrics and config.
 from __future__ import annotations
 
 import json
-import os
 import platform
 import shutil
 import tempfile
@@ -32,7 +31,7 @@ import numpy as np
 from classify.bundle import (BUNDLE_FORMAT, BUNDLE_PROTOCOL, CARD_FILE, METADATA_FILE, file_sha256,
                              library_versions, read_metadata)
 from classify.errors import InputError, ModelError
-from classify.io import atomic_output
+from classify.io import atomic_output, replace_folder
 from training.topics.backend import load_backend
 from training.topics.config import TopicsConfig
 from training.topics.model import Topic, TopicModel
@@ -115,9 +114,7 @@ def save_topic_model(model: TopicModel, folder, *, training_data: dict | None = 
             "files": {name: file_sha256(staging / name) for name in files},
         }
         _write_metadata(staging, record, _card(model, record))
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(staging, folder)
+        replace_folder(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
