@@ -3,6 +3,7 @@ measure annotator agreement and merge annotators. Each command calls one functio
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -12,11 +13,17 @@ taxonomy_option = click.option(
 
 
 def _refuse_overwriting_an_input(output, inputs) -> None:
-    from pathlib import Path
-
     if any(Path(path).resolve() == Path(output).resolve() for path in inputs):
         raise click.BadParameter(f"{output} is also an input: it would be overwritten; write it elsewhere",
                                  param_hint="'-o' / '--output'")
+
+
+def _check_labeled_output(output, inputs) -> None:
+    """A labeled file is JSON Lines: a name that promises another format is refused, as is an input."""
+    if Path(output).suffix.lower() not in (".jsonl", ".ndjson"):
+        raise click.BadParameter(f"{output}: labeled files are JSON Lines; use a .jsonl name",
+                                 param_hint="'-o' / '--output'")
+    _refuse_overwriting_an_input(output, inputs)
 
 
 def _taxonomy(path):
@@ -101,7 +108,7 @@ def import_command(file, tool, output, taxonomy_path):
     from labels.convert import import_records
     from labels.records import write_labeled
 
-    _refuse_overwriting_an_input(output, [file])
+    _check_labeled_output(output, [file])
     records = import_records(file, tool, _taxonomy(taxonomy_path))
     write_labeled(records, output)
     labeled = sum(1 for r in records if r.themes is not None or r.claims is not None)
@@ -157,7 +164,7 @@ def merge_command(files, output, ties, taxonomy_path):
     from labels.records import write_labeled
     from labels.validate import require_known_labels
 
-    _refuse_overwriting_an_input(output, files)
+    _check_labeled_output(output, files)
     taxonomy = _taxonomy(taxonomy_path)
     groups = read_annotations(files)
     for posts in groups.values():
@@ -191,7 +198,7 @@ def sample_command(posts, count, output, model_path, exclude, allocation, seed, 
     from labels.records import read_labeled, write_labeled
     from labels.sample import load_posts, sample_posts
 
-    _refuse_overwriting_an_input(output, [*posts, *exclude])
+    _check_labeled_output(output, [*posts, *exclude])
     frame = load_posts(posts)
     excluded = [record for path in exclude for record in read_labeled(path)]
     model, agent = None, "model"

@@ -156,3 +156,18 @@ def test_commands_refuse_to_overwrite_an_input(tmp_path):
         result = runner.invoke(main, ["labels", *command, "-o", str(tmp_path / "." / "anna.jsonl")])
         assert result.exit_code == 2 and "is also an input: it would be overwritten" in result.output, result.output
     assert anna.read_bytes() == original
+
+
+def test_labeled_outputs_must_be_named_as_json_lines(tmp_path):
+    from classify.cli import main
+    from labels.records import write_labeled
+
+    anna, boris = tmp_path / "anna.jsonl", tmp_path / "boris.jsonl"
+    write_labeled(_annotator("anna"), anna)
+    write_labeled(_annotator("boris"), boris)
+    runner = CliRunner()
+    for command in (["merge", str(anna), str(boris)], ["import", str(anna), "--from", "prodigy"],
+                    ["sample", str(boris), "-n", "1"]):
+        result = runner.invoke(main, ["labels", *command, "-o", str(tmp_path / "gold.csv")])
+        assert result.exit_code == 2 and "labeled files are JSON Lines; use a .jsonl name" in result.output, result.output
+    assert not (tmp_path / "gold.csv").exists()
