@@ -41,9 +41,8 @@ from classify.batch_state import (PART_EXTENSIONS, SinceLastState, chunk_keys, c
                                   part_path, read_keys, save_manifest, sha256_of, state_path_for, work_dir_for,
                                   write_part)
 from classify.errors import InputError
-from classify.io import TableWriter, atomic_output
-from classify.tag import (NO_THEME, TagSummary, check_output_is_not_an_input, tag_arrow_schema, tag_frame,
-                          tag_output_format, theme_count_lines)
+from classify.io import TableWriter, atomic_output, checked_output_format, refuse_output_among_inputs
+from classify.tag import NO_THEME, TagSummary, tag_arrow_schema, tag_frame, theme_count_lines
 from classify.workers import use_system_arrow_allocator, warm_process_pool
 
 ENGINES = ("local", "dask")
@@ -284,12 +283,12 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
     if jobs < 1 or chunk_size < 1:
         raise ValueError("jobs and chunk_size must be at least 1")
     output = Path(output).resolve()
-    fmt = tag_output_format(output)
+    fmt = checked_output_format(output)
     model_path = str(Path(model_path).resolve())
     model_sha = model_fingerprint(model_path)
     inputs = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
     paths = [path.resolve() for path, _ in expand_inputs(inputs, input_format)]
-    check_output_is_not_an_input(output, paths)
+    refuse_output_among_inputs(output, paths)
 
     state_file = state_path_for(output)
     known, baseline = None, None

@@ -290,12 +290,9 @@ def read_tagged_claims(path) -> pd.DataFrame:
 
 def cluster_tagged_file(path, output, options: ClusterOptions | None = None) -> pd.DataFrame:
     """Read claims from a tag table, group them and write the groups (JSONL/CSV/Parquet)."""
-    from classify.io import output_format, write_table
+    from classify.io import checked_output_format, write_table
 
-    try:
-        output_format(output)
-    except ValueError:
-        raise InputError(output, "cannot tell the output format from the name; use .jsonl, .csv or .parquet") from None
+    checked_output_format(output)
     if Path(output).resolve() == Path(path).resolve():
         raise InputError(output, "the output is also the input: it would be overwritten; write it elsewhere")
     groups = cluster_claims(read_tagged_claims(path), options)

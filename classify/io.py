@@ -17,6 +17,8 @@ from typing import Iterable, Iterator, Mapping
 
 import pandas as pd
 
+from classify.errors import InputError
+
 OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
 
 
@@ -28,6 +30,24 @@ def output_format(path) -> str:
     if suffix in ("csv", "parquet"):
         return suffix
     raise ValueError(f"{path}: cannot tell the output format; use .jsonl, .csv or .parquet")
+
+
+def checked_output_format(output) -> str:
+    """:func:`output_format` of an output a command is about to write; InputError naming it when the name
+    does not say (checked before the work, not at the end)."""
+    try:
+        return output_format(output)
+    except ValueError:
+        raise InputError(output, "cannot tell the output format from the name; use .jsonl, .csv or .parquet") from None
+
+
+def refuse_output_among_inputs(output, inputs: Iterable) -> None:
+    """Refuse an output that is one of the (expanded) inputs: it would overwrite them, or, inside an input
+    folder, be read as input by the next run."""
+    target = Path(output).resolve()
+    if any(Path(path).resolve() == target for path in inputs):
+        raise InputError(output, "the output is also an input (given as one, or inside an input folder); "
+                                 "write it elsewhere")
 
 
 def replace_folder(staging: Path, target: Path) -> None:

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from classify.errors import InputError
-from classify.io import TableWriter, output_format
+from classify.io import TableWriter, checked_output_format, refuse_output_among_inputs
 
 # views and reactions ride along so reports can weight themes by reach
 PASS_THROUGH = ("id", "channel", "message_id", "date", "lang", "duplicate_of", "views", "reactions")
@@ -96,23 +95,6 @@ def tag_arrow_schema(tags: pd.DataFrame, themes: list[str]):
     return schema
 
 
-def tag_output_format(output) -> str:
-    """The format of a tag table named ``output``; InputError when the name does not say."""
-    try:
-        return output_format(output)
-    except ValueError:
-        raise InputError(output, "cannot tell the output format from the name; use .jsonl, .csv or .parquet") from None
-
-
-def check_output_is_not_an_input(output, inputs: list[Path]) -> None:
-    """Refuse an output that is one of the (expanded) inputs: it would overwrite the posts, or, inside an
-    input folder, have its previous tags read as posts and tagged again."""
-    target = Path(output).resolve()
-    if any(Path(path).resolve() == target for path in inputs):
-        raise InputError(output, "the output is also an input (given as one, or inside an input folder); "
-                                 "write it elsewhere")
-
-
 @dataclass
 class TagSummary:
     """What a tagging run did: posts tagged, posts per theme, time, ingest counts."""
@@ -160,8 +142,8 @@ def tag_files(inputs, output, *, model, chunk_size: int = 5000, progress: bool =
     from classify.ingest import IngestStats, post_chunks, posts_frame
     from classify.ingest.detect import expand_inputs
 
-    tag_output_format(output)
-    check_output_is_not_an_input(output, [path for path, _ in expand_inputs([str(p) for p in inputs], format)])
+    checked_output_format(output)
+    refuse_output_among_inputs(output, [path for path, _ in expand_inputs([str(p) for p in inputs], format)])
     stats = IngestStats()
     summary = TagSummary(output=Path(output))
     started = time.perf_counter()

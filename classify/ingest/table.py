@@ -39,11 +39,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from classify.errors import InputError
 from classify.ingest._base import IngestStats
 from classify.ingest.detect import expand_inputs, read_options, reader
 from classify.ingest.schema import POST_COLUMN_NAMES, POST_COLUMNS
-from classify.io import TableWriter, arrow_schema, output_format
+from classify.io import TableWriter, arrow_schema, checked_output_format
 from classify.text import kernels
 from classify.text.lang import detect_languages, load_model as load_language_model
 from classify.text.normalize import normalized_bytes, text_key, text_keys
@@ -456,10 +455,7 @@ def write_posts(paths, output, *, format: str | None = None, skip_bad: bool = Fa
 
     The file appears only when every input was read: on any error no output is left behind.
     """
-    try:
-        output_format(output)
-    except ValueError as error:
-        raise InputError(output, "cannot tell the output format from the name; use .parquet, .jsonl or .csv") from error
+    checked_output_format(output)
     with TableWriter(output, schema=post_arrow_schema()) as writer:
         for frame in post_chunks(paths, chunk_size=chunk_size, format=format, skip_bad=skip_bad, stats=stats,
                                  chat_types=chat_types, channel=channel, jobs=jobs):

@@ -8,8 +8,7 @@ from typing import Sequence
 import pandas as pd
 
 from classify.errors import InputError
-from classify.io import write_table
-from classify.tag import check_output_is_not_an_input, tag_output_format
+from classify.io import checked_output_format, refuse_output_among_inputs, write_table
 from training.topics.config import load_config
 from training.topics.model import TooFewPostsError, TopicModel
 from training.topics.over_time import topics_over_time
@@ -98,8 +97,8 @@ def assign_frame(model: TopicModel, posts: pd.DataFrame) -> pd.DataFrame:
 
 def assign_posts(paths: Sequence, model_dir, output) -> pd.DataFrame:
     """Assign topics to posts and write the table (JSONL, CSV or Parquet by suffix)."""
-    tag_output_format(output)  # an unknown suffix fails before the work, not at the end
-    check_output_is_not_an_input(output, _expanded(paths))
+    checked_output_format(output)
+    refuse_output_among_inputs(output, _expanded(paths))
     model = load_topic_model(model_dir)
     table = assign_frame(model, _read_posts(paths))
     write_table(table, output)
@@ -109,8 +108,8 @@ def assign_posts(paths: Sequence, model_dir, output) -> pd.DataFrame:
 def over_time_posts(paths: Sequence, model_dir, output, *, freq: str = "W", by_channel: bool = True,
                     plots_dir=None, top_n: int = 8) -> pd.DataFrame:
     """Topic counts and shares per channel and period, written to ``output``; optional plots."""
-    tag_output_format(output)  # an unknown suffix fails before the work, not at the end
-    check_output_is_not_an_input(output, _expanded(paths))
+    checked_output_format(output)
+    refuse_output_among_inputs(output, _expanded(paths))
     model = load_topic_model(model_dir)
     posts = _read_posts(paths)
     if posts["date"].isna().all():
