@@ -15,6 +15,7 @@ errors with their offset. Other layouts are streamed by ijson alone.
 from __future__ import annotations
 
 import json
+from codecs import BOM_UTF8
 import re
 from pathlib import Path
 from typing import Iterator
@@ -42,7 +43,6 @@ _CHAT_MESSAGES = b'\n    "messages": ['
 _CHAT_END = b"\n   }"
 _CHAT_KEY = re.compile(rb'\n    "(name|type|id)": ("(?:[^"\\\n]|\\.)*"|null|-?\d+)')
 _HEADER_WINDOW = 64 * 1024
-_BOM = b"\xef\xbb\xbf"
 
 
 def backend():
@@ -153,7 +153,7 @@ def json_error(path, error: Exception, reader: _CountingReader) -> InputError:
 def _seek_json(raw) -> int:
     """Seek to the JSON text, past a UTF-8 byte order mark (editors such as Notepad add one); its offset."""
     raw.seek(0)
-    start = len(_BOM) if raw.read(len(_BOM)) == _BOM else 0
+    start = len(BOM_UTF8) if raw.read(len(BOM_UTF8)) == BOM_UTF8 else 0
     raw.seek(start)
     return start
 

@@ -44,6 +44,7 @@ Field notes:
 from __future__ import annotations
 
 import re
+from codecs import BOM_UTF8
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -73,7 +74,7 @@ _UTC = timezone.utc
 
 def sniff(path: Path, head: bytes) -> bool:
     """A JSON file that opens like a Telegram Desktop export (single chat or full account)."""
-    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    start = head.removeprefix(BOM_UTF8).lstrip()
     if not start.startswith(b"{"):
         return False
     if _HEAD_SINGLE.search(start):

@@ -25,6 +25,7 @@ offset, because the whole file is then in another encoding.
 from __future__ import annotations
 
 import csv
+from codecs import BOM_UTF8
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -45,7 +46,6 @@ _PARQUET_SUFFIX = ".parquet"
 _PARQUET_MAGIC = b"PAR1"
 _TEXT_COLUMNS = ("text", "message")
 _UTC = timezone.utc
-_BOM = b"\xef\xbb\xbf"
 
 
 class _BadRecord(ValueError):
@@ -56,7 +56,7 @@ class _BadRecord(ValueError):
 
 def _first_record(path: Path, head: bytes):
     """The first record in ``head`` as a dict (CSV: header names -> ''), or None when it does not parse."""
-    head = head.removeprefix(_BOM)
+    head = head.removeprefix(BOM_UTF8)
     suffix = path.suffix.lower()
     if suffix == _PARQUET_SUFFIX:
         import pyarrow as pa
@@ -109,7 +109,7 @@ def sniff(path: Path, head: bytes) -> bool:
         return record is not None and any(column in record for column in _TEXT_COLUMNS)
     if suffix != ".json":
         return False
-    start = head.removeprefix(_BOM).lstrip()
+    start = head.removeprefix(BOM_UTF8).lstrip()
     if start.startswith(b"["):
         return True
     record = _first_record(path, head)
@@ -344,7 +344,7 @@ def _jsonl_records(path: Path, stats: IngestStats, skip_bad: bool) -> Iterator[t
     with open(path, "rb") as handle:
         for number, line in enumerate(handle, 1):
             line_offset, offset = offset, offset + len(line)
-            if number == 1 and line.startswith(_BOM):
+            if number == 1 and line.startswith(BOM_UTF8):
                 line, line_offset = line[3:], 3
             try:
                 record = _loads(line)
@@ -432,7 +432,7 @@ def _json_list_records(path: Path) -> Iterator[tuple[object, str, int]]:
             return data
 
     with open(path, "rb") as raw:
-        if raw.read(len(_BOM)) != _BOM:
+        if raw.read(len(BOM_UTF8)) != BOM_UTF8:
             raw.seek(0)
         reader = Counting(raw)
         reader.offset = raw.tell()
@@ -491,7 +491,7 @@ def read(path, *, stats: IngestStats, skip_bad: bool = False, layout: str | None
         records = _csv_records(path)
     elif suffix == _PARQUET_SUFFIX:
         records = _parquet_records(path)
-    elif head.removeprefix(_BOM).lstrip().startswith(b"["):
+    elif head.removeprefix(BOM_UTF8).lstrip().startswith(b"["):
         records = _json_list_records(path)
     else:
         records = _jsonl_records(path, stats, skip_bad)
