@@ -142,14 +142,15 @@ def _build(cls, data, origin, prefix: str):
         elif kind == "ThemeModelOptions":
             values[name] = _build(ThemeModelOptions, value, origin, f"{key}.")
         else:
-            values[name] = _check_scalar(value, kind, origin, key)
+            values[name] = check_scalar(value, kind, origin, key)
     try:
         return cls(**values)
     except TypeError as error:
         raise InputError(origin, str(error)) from None
 
 
-def _check_scalar(value, kind: str, origin, key: str):
+def check_scalar(value, kind: str, origin, key: str):
+    """``value`` when it has the config type ``kind`` (an integer is fine for a float), else an InputError naming ``key``."""
     if kind == "float" and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     expected = {"float": float, "int": int, "str": str, "list[int]": list, "list[str]": list}[kind]

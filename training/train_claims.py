@@ -42,8 +42,8 @@ from classify.text.sentences import split_sentences
 from labels.records import LabeledRecord, read_labeled
 from labels.taxonomy import load_taxonomy
 from training.claims import ClaimSentenceClassifier
-from training.config import _check_scalar, apply_overrides
-from training.train_themes import _display_path
+from training.config import check_scalar, apply_overrides
+from training.train_themes import display_path
 
 __all__ = ["ClaimDataSource", "ClaimsTrainingConfig", "load_claims_config", "sentence_examples",
            "read_claim_examples", "train_claims", "claims_card_section", "save_claims_component", "MIN_COVERAGE"]
@@ -100,10 +100,10 @@ class ClaimsTrainingConfig:
             kind = entry.get("kind", "auto")
             if kind not in SENTENCE_KINDS:
                 raise InputError(source, f"kind must be one of {SENTENCE_KINDS}, not {kind!r}", location=f"data[{i}]")
-            weight = _check_scalar(entry.get("weight", 1.0), "float", source, f"data.{i}.weight")
+            weight = check_scalar(entry.get("weight", 1.0), "float", source, f"data.{i}.weight")
             if weight <= 0:
                 raise InputError(source, f"'data.{i}.weight' must be > 0")
-            splits = _check_scalar(entry.get("splits", ["train"]), "list[str]", source, f"data.{i}.splits")
+            splits = check_scalar(entry.get("splits", ["train"]), "list[str]", source, f"data.{i}.splits")
             sources.append(ClaimDataSource(path=entry["path"], weight=weight, kind=kind, splits=list(splits)))
         model = data.get("model", {})
         if not isinstance(model, dict):
@@ -116,17 +116,17 @@ class ClaimsTrainingConfig:
             if isinstance(defaults[name], bool) and not isinstance(value, bool):
                 raise InputError(source, f"'model.{name}' must be true or false, not {value!r}")
             if name in MODEL_MINIMA:
-                _check_scalar(value, "int" if isinstance(defaults[name], int) else "float", source, f"model.{name}")
+                check_scalar(value, "int" if isinstance(defaults[name], int) else "float", source, f"model.{name}")
                 if value < MODEL_MINIMA[name] or (name == "C" and value <= 0):
                     raise InputError(source, f"'model.{name}' must be {'>' if name == 'C' else '>='} "
                                              f"{MODEL_MINIMA[name]}, not {value!r}")
         labels = data.get("labels")
         if labels is not None:
-            _check_scalar(labels, "list[str]", source, "labels")
+            check_scalar(labels, "list[str]", source, "labels")
         taxonomy = data.get("taxonomy")
         if taxonomy is not None:
-            _check_scalar(taxonomy, "str", source, "taxonomy")
-        seed = _check_scalar(data.get("seed", 13), "int", source, "seed")
+            check_scalar(taxonomy, "str", source, "taxonomy")
+        seed = check_scalar(data.get("seed", 13), "int", source, "seed")
         return cls(data=sources, taxonomy=taxonomy or None, labels=list(labels) if labels else None,
                    model=dict(model), seed=seed)
 
@@ -261,14 +261,14 @@ def train_claims(config: ClaimsTrainingConfig):
     for source in config.data:
         name = Path(source.path).name
         # Two files of one name are told apart by their paths, or their posts of equal ids would be merged.
-        name = name if file_names.count(name) == 1 else _display_path(Path(source.path))
+        name = name if file_names.count(name) == 1 else display_path(Path(source.path))
         frame, target, weight, records = read_claim_examples(source, known_labels=known, name=name)
         if frame.empty:
             raise InputError(source.path, f"no record carries claim labels in split(s) {', '.join(source.splits)}")
         frames.append(frame)
         targets += target
         weights.append(weight)
-        data_records.append({"path": _display_path(Path(source.path)), "sha256": file_sha256(source.path), "weight": source.weight,
+        data_records.append({"path": display_path(Path(source.path)), "sha256": file_sha256(source.path), "weight": source.weight,
                              "records": sum(r.claims is not None for r in records), "sentences": len(frame)})
     frame = pd.concat(frames, ignore_index=True)
     if labels is None:
@@ -296,12 +296,12 @@ def train_claims(config: ClaimsTrainingConfig):
 
 
 def _config_record(config: ClaimsTrainingConfig) -> dict:
-    """The config as recorded in the bundle: paths as :func:`_display_path` shows them, not this machine's."""
+    """The config as recorded in the bundle: paths as :func:`display_path` shows them, not this machine's."""
     record = config.to_dict()
     for source in record["data"]:
-        source["path"] = _display_path(Path(source["path"]))
+        source["path"] = display_path(Path(source["path"]))
     if record["taxonomy"]:
-        record["taxonomy"] = _display_path(Path(record["taxonomy"]))
+        record["taxonomy"] = display_path(Path(record["taxonomy"]))
     return record
 
 

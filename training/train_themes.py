@@ -59,7 +59,7 @@ def read_theme_examples(sources: list[DataSource], taxonomy: Taxonomy) -> tuple[
         if not path.is_file():
             raise InputError(path, "training data file not found")
         # Sources are told apart by file name (CV folds and metrics per source); two files of one name by their path.
-        name = path.name if file_names.count(path.name) == 1 else _display_path(path)
+        name = path.name if file_names.count(path.name) == 1 else display_path(path)
         used = 0
         first_line = {}
         for record in read_labeled(path):
@@ -87,7 +87,7 @@ def read_theme_examples(sources: list[DataSource], taxonomy: Taxonomy) -> tuple[
             used += 1
         if used == 0:
             raise InputError(path, f"no rows with theme labels in split(s) {', '.join(source.splits)}")
-        described.append({"path": _display_path(path), "sha256": file_sha256(path), "records": used,
+        described.append({"path": display_path(path), "sha256": file_sha256(path), "records": used,
                           "weight": source.weight, "splits": list(source.splits)})
     return examples, described
 
@@ -111,7 +111,7 @@ def read_unlabeled_texts(path, limit: int = 0) -> list[str]:
     return texts
 
 
-def _display_path(path: Path) -> str:
+def display_path(path: Path) -> str:
     """The path relative to the working folder when below or beside it, so metadata does not depend on the machine."""
     import os
 
@@ -200,9 +200,9 @@ def train_themes(config: ThemesTrainingConfig, *, evaluation: dict | None = None
     for source, record in zip(config_record["data"], described):
         source["path"] = record["path"]
     if config.unlabeled.path:
-        config_record["unlabeled"]["path"] = _display_path(Path(config.unlabeled.path))
+        config_record["unlabeled"]["path"] = display_path(Path(config.unlabeled.path))
     if config.taxonomy:
-        config_record["taxonomy"] = _display_path(Path(config.taxonomy))
+        config_record["taxonomy"] = display_path(Path(config.taxonomy))
     metadata = {
         "kind": "themes",
         "estimator": "training.themes.ThemeClassifier",
@@ -210,7 +210,7 @@ def train_themes(config: ThemesTrainingConfig, *, evaluation: dict | None = None
         "thresholds": {lang: model.thresholds_for(lang) for lang in model.languages_},
         "taxonomy": taxonomy.to_metadata(),
         "training_data": described,
-        "unlabeled_data": ({"path": _display_path(Path(config.unlabeled.path)),
+        "unlabeled_data": ({"path": display_path(Path(config.unlabeled.path)),
                             "sha256": file_sha256(config.unlabeled.path), "records": len(unlabeled)}
                            if config.unlabeled.path else None),
         "label_counts": {theme: int(sum(theme in labels for labels in examples.labels))

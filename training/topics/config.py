@@ -16,7 +16,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from classify.errors import InputError
-from training.config import _check_scalar
+from training.config import check_scalar
 
 GUIDANCE_MODES = ("seed", "zeroshot", "none")
 OUTLIER_STRATEGIES = ("embeddings", "c-tf-idf", "distributions", "none")
@@ -152,7 +152,7 @@ def _checked(value, kind: str, source, key: str):
         if not isinstance(value, bool):
             raise InputError(source, f"'{key}' must be true or false, not {value!r}")
         return value
-    return _check_scalar(value, kind, source, key)
+    return check_scalar(value, kind, source, key)
 
 
 def load_config(path=None) -> TopicsConfig:
