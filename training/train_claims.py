@@ -43,7 +43,7 @@ from labels.records import LabeledRecord, read_labeled
 from labels.taxonomy import load_taxonomy
 from training.claims import ClaimSentenceClassifier
 from training.config import check_scalar, apply_overrides
-from training.train_themes import display_path
+from training.data_files import display_path, require_one_labeling_per_post, source_names
 
 __all__ = ["ClaimDataSource", "ClaimsTrainingConfig", "load_claims_config", "sentence_examples",
            "read_claim_examples", "train_claims", "claims_card_section", "save_claims_component", "MIN_COVERAGE"]
@@ -191,12 +191,7 @@ def read_claim_examples(source: ClaimDataSource, *, known_labels: list[str] | No
     if not path.is_file():
         raise InputError(path, "labeled file not found")
     records = [record for record in read_labeled(path) if record.split is None or record.split in source.splits]
-    first_line = {}
-    for record in records:
-        line = record.source.rsplit(":", 1)[-1]
-        if record.claims is not None and first_line.setdefault(record.id, line) != line:
-            raise InputError(path, f"post {record.id!r} is labeled again (first on line {first_line[record.id]}); "
-                                   "merge the annotators' labels first (classify labels merge)", location=f"line {line}")
+    require_one_labeling_per_post([record for record in records if record.claims is not None], path)
     if known_labels is not None:
         for record in records:
             for span in record.claims or []:
@@ -257,11 +252,8 @@ def train_claims(config: ClaimsTrainingConfig):
         if unknown:
             raise InputError(taxonomy.path, f"claim label(s) {unknown} are not in the taxonomy ({known})")
     frames, targets, weights, data_records = [], [], [], []
-    file_names = [Path(source.path).name for source in config.data]
-    for source in config.data:
-        name = Path(source.path).name
-        # Two files of one name are told apart by their paths, or their posts of equal ids would be merged.
-        name = name if file_names.count(name) == 1 else display_path(Path(source.path))
+    # Two files of one name are told apart by their paths, or their posts of equal ids would be merged.
+    for source, name in zip(config.data, source_names(source.path for source in config.data)):
         frame, target, weight, records = read_claim_examples(source, known_labels=known, name=name)
         if frame.empty:
             raise InputError(source.path, f"no record carries claim labels in split(s) {', '.join(source.splits)}")

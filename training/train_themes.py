@@ -24,6 +24,7 @@ from classify.errors import InputError
 from labels.records import read_labeled
 from labels.taxonomy import Taxonomy, load_taxonomy
 from training.config import DataSource, ThemesTrainingConfig
+from training.data_files import display_path, require_one_labeling_per_post, source_names
 from training.features import seed_stem
 from training.themes import ThemeClassifier
 
@@ -53,23 +54,16 @@ def read_theme_examples(sources: list[DataSource], taxonomy: Taxonomy) -> tuple[
 
     known = set(taxonomy.theme_ids)
     examples, described = ThemeExamples(), []
-    file_names = [Path(source.path).name for source in sources]
-    for source in sources:
+    # Sources are told apart by name (CV folds and metrics per source).
+    for source, name in zip(sources, source_names(source.path for source in sources)):
         path = Path(source.path)
         if not path.is_file():
             raise InputError(path, "training data file not found")
-        # Sources are told apart by file name (CV folds and metrics per source); two files of one name by their path.
-        name = path.name if file_names.count(path.name) == 1 else display_path(path)
         used = 0
-        first_line = {}
-        for record in read_labeled(path):
-            if record.themes is None or (record.split is not None and record.split not in source.splits):
-                continue
-            line = record.source.rsplit(":", 1)[-1]
-            if first_line.setdefault(record.id, line) != line:
-                raise InputError(path, f"post {record.id!r} is labeled again (first on line {first_line[record.id]}); "
-                                       "merge the annotators' labels first (classify labels merge)",
-                                 location=f"line {line}")
+        labeled = [record for record in read_labeled(path) if record.themes is not None
+                   and (record.split is None or record.split in source.splits)]
+        require_one_labeling_per_post(labeled, path)
+        for record in labeled:
             unknown = sorted(set(record.themes) - known)
             if unknown:
                 raise InputError(path, f"unknown theme(s) {', '.join(unknown)} (taxonomy {taxonomy.id} "
@@ -109,17 +103,6 @@ def read_unlabeled_texts(path, limit: int = 0) -> list[str]:
                 if limit and len(texts) >= limit:
                     break
     return texts
-
-
-def display_path(path: Path) -> str:
-    """The path relative to the working folder when below or beside it, so metadata does not depend on the machine."""
-    import os
-
-    try:
-        relative = os.path.relpath(path.resolve())
-    except ValueError:
-        return str(path)
-    return relative if not relative.startswith("../../") else str(path)
 
 
 def seed_term_stems(taxonomy: Taxonomy) -> list[list[str]]:
