@@ -20,7 +20,8 @@ whatever the engine, number of jobs or interruptions.
 ``resume=True`` continues an interrupted run: the inputs are read again, the
 chunks whose part exists are skipped, the rest is tagged. ``since_last=True``
 tags only the posts the output does not hold yet (per channel, message ids
-beyond the highest already tagged) and appends them to its rows.
+beyond the highest already tagged) and appends them to its rows; only such runs
+keep ``<output>.state.json``, and a run without it deletes the one it outdates.
 """
 from __future__ import annotations
 
@@ -296,10 +297,10 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
         known = SinceLastState.load(state_file)
         if known.model_sha256 != model_sha:
             raise InputError(state_file, "the output was tagged with another model; "
-                                         "run without --since-last to re-tag everything")
+                                         "delete this state file to tag everything again")
         if not output.is_file() or sha256_of(output) != known.output_sha256:
             raise InputError(output, "the output is missing or changed since its since-last state was written; "
-                                     "run without --since-last to re-tag everything")
+                                     f"delete {state_file.name} to tag everything again")
         baseline = sha256_of(state_file)
 
     work = work_dir_for(output)
@@ -330,7 +331,10 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
     state = known if known is not None else SinceLastState(model_sha)
     for chunk in keys:
         state.add(chunk)
-    state.save(state_file, sha256_of(output))
+    if since_last:
+        state.save(state_file, sha256_of(output))
+    else:  # a state left by an earlier --since-last run describes the output just replaced
+        state_file.unlink(missing_ok=True)
     shutil.rmtree(work, ignore_errors=True)
     tagged_now = sum(k["rows"] for part, k in zip(parts, keys) if part.name not in resumed)
     theme_counts: Counter = Counter()

@@ -8,7 +8,7 @@ Work directory ``<output>.parts/``
     since-last keys. Both are written atomically, the part last: a part on disk
     is a finished chunk.
 
-Since-last state ``<output>.state.json``
+Since-last state ``<output>.state.json`` (kept by ``--since-last`` runs only)
     What the output holds, per channel: the highest ``message_id`` tagged
     (Telegram message ids only grow inside a channel), plus the ids of posts
     without a message id, the row count, the output's and the model's sha256.

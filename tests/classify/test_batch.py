@@ -261,7 +261,7 @@ def test_since_last_tags_only_new_posts_and_appends_them(tmp_path, tagging_bundl
 
 def test_since_last_refuses_another_model_or_an_edited_output(tmp_path, tagging_bundle, small_archive):
     output = tmp_path / "tags.jsonl"
-    tag_batch([small_archive], output, model_path=tagging_bundle, chunk_size=600)
+    tag_batch([small_archive], output, model_path=tagging_bundle, chunk_size=600, since_last=True)
     other_model = tmp_path / "other-model"
     shutil.copytree(tagging_bundle, other_model)
     (other_model / "metadata.json").write_text((other_model / "metadata.json").read_text() + "\n")
@@ -270,6 +270,30 @@ def test_since_last_refuses_another_model_or_an_edited_output(tmp_path, tagging_
     output.write_text(output.read_text(encoding="utf-8")[:-200], encoding="utf-8")
     with pytest.raises(InputError, match="changed since its since-last state"):
         tag_batch([small_archive], output, model_path=tagging_bundle, since_last=True)
+
+
+def test_only_since_last_runs_keep_a_state_and_a_full_run_drops_the_one_it_outdates(tmp_path, tagging_bundle,
+                                                                                    small_archive, monkeypatch):
+    output = tmp_path / "tags.jsonl"
+    state = state_path_for(output)
+    tag_batch([small_archive], output, model_path=tagging_bundle, chunk_size=600, jobs=2)
+    assert output.is_file() and not state.exists() and not work_dir_for(output).exists()
+
+    first = tag_batch([small_archive], output, model_path=tagging_bundle, chunk_size=600, since_last=True)
+    assert first.posts_tagged == 1200, "no state yet: everything is tagged"
+    assert json.loads(state.read_text(encoding="utf-8"))["rows"] == 1200
+
+    with monkeypatch.context() as patch:  # a full run interrupted before its output is written ...
+        patch.setattr(classify.batch, "_assemble", lambda *args: (_ for _ in ()).throw(KeyboardInterrupt))
+        with pytest.raises(KeyboardInterrupt):
+            tag_batch([small_archive], output, model_path=tagging_bundle, chunk_size=600)
+    assert state.is_file(), "... leaves the state of the output it did not replace"
+    resumed = tag_batch([small_archive], output, model_path=tagging_bundle, chunk_size=600, resume=True)
+    assert resumed.chunks_resumed == resumed.chunks and resumed.rows_written == 1200
+    assert not state.exists(), "the resumed full run replaced the output that state described"
+
+    again = tag_batch([small_archive], output, model_path=tagging_bundle, chunk_size=600, since_last=True)
+    assert again.posts_tagged == 1200 and state.is_file()
 
 
 def test_tag_command_runs_the_batch_tagger(tmp_path, tagging_bundle, small_archive, reference):
