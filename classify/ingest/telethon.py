@@ -220,14 +220,21 @@ def _forwarded_from(record: dict):
     return str(value)
 
 
+def _is_link_preview(kind) -> bool:
+    """Whether a media kind is a web page preview: webpage, web_page, MessageMediaWebPage, MessageMediaType.WEB_PAGE."""
+    return str(kind).rsplit(".", 1)[-1].lower().removeprefix("messagemedia").replace("_", "") == "webpage"
+
+
 def _media(record: dict):
-    """(has_media, media_type)."""
+    """(has_media, media_type); a link preview is no media, as in Telegram Desktop exports (its link is in links)."""
     kind = record.get("media_type") or None
     media = record.get("media")
     if isinstance(media, dict) and kind is None:  # Telethon: {"_": "MessageMediaPhoto", ...}
         kind = str(media.get("_", "media")).removeprefix("MessageMedia").lower() or "media"
     elif isinstance(media, str) and media and kind is None:
         kind = media
+    if kind is not None and _is_link_preview(kind):
+        return False, None
     flag = record.get("has_media")
     if isinstance(flag, str):
         flag = flag.strip().lower() in ("1", "true", "yes")

@@ -267,3 +267,33 @@ def test_csv_quote_left_open_is_an_error_not_one_field_holding_the_rest(tmp_path
         _read(path)
     quoted = _write(tmp_path, "quoted.csv", 'id,text\n1,Он сказал "да" вчера\n2,"Две\nстроки"\n')
     assert [p["text"] for p in _read(quoted)] == ['Он сказал "да" вчера', "Две\nстроки"]
+
+
+def test_a_link_preview_is_not_media_as_in_desktop_exports(tmp_path):
+    """Telegram Desktop exports do not mark a link preview as media; a dump of the same post must not either."""
+    base = {"channel": "Вестник", "date": "2025-03-02T06:00:00+00:00",
+            "text": "Заявление министерства: https://mfa.example/statements/12"}
+    previews = [{"media_type": "webpage"}, {"media_type": "web_page"}, {"media_type": "MessageMediaWebPage"},
+                {"media": {"_": "MessageMediaWebPage", "webpage": {"_": "WebPage", "id": 5,
+                                                                   "url": "https://mfa.example/statements/12"}}},
+                {"media": {"_": "MessageMediaWebPage", "webpage": {"_": "WebPagePending", "id": 6}}},
+                {"media": "MessageMediaWebPage"}, {"media": "MessageMediaType.WEB_PAGE"},  # str() of Pyrogram's enum
+                {"media_type": "webpage", "has_media": True}, {"media_type": "webpage", "has_media": "true"}]
+    media = [({"media_type": "photo"}, "photo"), ({"media": {"_": "MessageMediaPhoto"}}, "photo"),
+             ({"media": {"_": "MessageMediaDocument", "video": True}}, "document"),
+             ({"media": {"_": "MessageMediaPoll"}}, "poll"), ({"media": {"_": "MessageMediaGeo"}}, "geo"),
+             ({"media": "MessageMediaType.VIDEO"}, "MessageMediaType.VIDEO"), ({"has_media": True}, None)]
+    records = [dict(base, message_id=number, **extra)
+               for number, extra in enumerate(previews + [extra for extra, _ in media], start=1)]
+    path = _write(tmp_path, "dump.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")
+    posts = _read(path)
+    assert [(p["has_media"], p["media_type"]) for p in posts[: len(previews)]] == [(False, None)] * len(previews)
+    assert [(p["has_media"], p["media_type"]) for p in posts[len(previews):]] == [(True, kind) for _, kind in media]
+    assert all(p["links"] == ["https://mfa.example/statements/12"] for p in posts)
+
+    table = _write(tmp_path, "posts.csv", "id,text,has_media,media_type\n"
+                   "1,Заявление: https://mfa.example/statements/12,true,webpage\n2,Фото дня,true,photo\n")
+    preview, photo = _read(table)
+    assert (preview["has_media"], preview["media_type"], preview["links"]) == (
+        False, None, ["https://mfa.example/statements/12"])
+    assert (photo["has_media"], photo["media_type"]) == (True, "photo")
