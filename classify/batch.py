@@ -193,9 +193,10 @@ def _progress_bar(enabled: bool, paths: list[Path]):
 # ---------------------------------------------------------------- the run
 
 
-def _run(engine: Engine, paths: list[Path], work: Path, fmt: str, chunk_size: int, read_options: dict,
+def _run(engine: Engine, inputs: list[tuple[Path, str]], work: Path, fmt: str, chunk_size: int, read_options: dict,
          model_path: str, include_text: bool, known: SinceLastState | None, bar, stats) -> int:
-    """Read here, tag in the workers (at most two chunks per worker in flight); returns the chunk count."""
+    """Read the expanded inputs here, tag in the workers (at most two chunks per worker in flight); returns the
+    chunk count."""
     from classify.ingest import post_chunks
 
     in_flight: dict[futures.Future, tuple[Path, int]] = {}
@@ -209,7 +210,7 @@ def _run(engine: Engine, paths: list[Path], work: Path, fmt: str, chunk_size: in
     chunks = 0
     # Languages are identified by the workers (tag_frame does it for posts without a lang column):
     # this process reads for all of them and would otherwise cap the speed-up from more jobs.
-    for index, posts in enumerate(post_chunks(paths, chunk_size=chunk_size, languages=False, stats=stats,
+    for index, posts in enumerate(post_chunks(inputs, chunk_size=chunk_size, languages=False, stats=stats,
                                               **read_options)):
         chunks += 1
         part = part_path(work, index, fmt)
@@ -288,7 +289,8 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
     model_path = str(Path(model_path).resolve())
     model_sha = model_fingerprint(model_path)
     inputs = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
-    paths = [path.resolve() for path, _ in expand_inputs(inputs, input_format)]
+    expanded = [(path.resolve(), name) for path, name in expand_inputs(inputs, input_format)]
+    paths = [path for path, _ in expanded]
     refuse_output_among_inputs(output, paths)
 
     state_file = state_path_for(output)
@@ -317,7 +319,7 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
 
     stats = IngestStats()
     with _engine(engine, jobs, model_path, scheduler) as running, _progress_bar(progress, paths) as bar:
-        chunks = _run(running, paths, work, fmt, chunk_size, read_options, model_path, include_text, known, bar,
+        chunks = _run(running, expanded, work, fmt, chunk_size, read_options, model_path, include_text, known, bar,
                       stats)
     if not chunks:  # no post at all: still a table with the tag columns (a Parquet file needs them)
         from classify.ingest import posts_frame

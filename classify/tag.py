@@ -143,13 +143,14 @@ def tag_files(inputs, output, *, model, chunk_size: int = 5000, progress: bool =
     from classify.ingest.detect import expand_inputs
 
     checked_output_format(output)
-    refuse_output_among_inputs(output, [path for path, _ in expand_inputs([str(p) for p in inputs], format)])
+    expanded = expand_inputs([str(p) for p in inputs], format)
+    refuse_output_among_inputs(output, [path for path, _ in expanded])
     stats = IngestStats()
     summary = TagSummary(output=Path(output))
     started = time.perf_counter()
     chunks = (tag_frame(model, posts, include_text=include_text, topic_model=topic_model)
-              for posts in post_chunks([str(path) for path in inputs], chunk_size=chunk_size, format=format,
-                                       skip_bad=skip_bad, stats=stats))
+              for posts in post_chunks(expanded, chunk_size=chunk_size, format=format, skip_bad=skip_bad,
+                                       stats=stats))
     first = next(chunks, None)  # its columns (which depend on the input) give the schema
     if first is None:  # no post at all: still a table with the tag columns (a Parquet file needs them)
         first = tag_frame(model, posts_frame([]), include_text=include_text)

@@ -103,13 +103,20 @@ def _folder_inputs(folder: Path, format: str | None) -> list[tuple[Path, str]]:
 
 
 def expand_inputs(paths, format: str | None = None) -> list[tuple[Path, str]]:
-    """``(path, format name)`` for each input: files, export folders, folders of files, glob patterns."""
+    """``(path, format name)`` for each input: files, export folders, folders of files, glob patterns.
+
+    The pairs of an earlier expansion are kept as they are, so that a caller that expanded the
+    inputs (to check them) can pass them on to the readers without sniffing every file again.
+    """
     if format is not None:
         reader(format)  # unknown names fail before any file is opened
     if isinstance(paths, (str, Path)):
         paths = [paths]
     inputs: list[tuple[Path, str]] = []
     for raw in paths:
+        if isinstance(raw, tuple):
+            inputs.append(raw)
+            continue
         path = Path(raw)
         if not path.exists() and _GLOB_CHARS & set(str(raw)):
             matches = sorted(glob.glob(str(raw), recursive=True))

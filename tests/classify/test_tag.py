@@ -150,3 +150,35 @@ def test_an_output_that_is_also_an_input_is_refused(model, tmp_path):
     # the next run of the same command would read its previous tags as posts and tag them again
     with pytest.raises(InputError, match="tags.jsonl: the output is also an input"):
         tag_files([folder], output, model=model, progress=False)
+
+
+def test_each_input_file_is_examined_once(model, tmp_path, monkeypatch):
+    """A folder's files are expanded (and their heads sniffed for the format) once, not once more to read them."""
+    import shutil
+    from collections import Counter
+
+    from classify.ingest import detect, read_posts
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    posts = make_posts(12, seed=4)
+    for number in range(3):
+        write_jsonl(folder / f"table_{number}.jsonl", [{"id": f"{number}-{p['id']}", "text": p["text"]}
+                                                       for p in posts[number * 4:(number + 1) * 4]])
+    write_jsonl(folder / "dump.jsonl", [{"channel": "vestnik", "message_id": 7, "text": "Oil prices rose."}])
+    shutil.copytree(Path(__file__).parent / "ingest" / "fixtures" / "desktop_json_single", folder / "desktop")
+    examined = Counter()
+    sniff = detect.detect_format
+
+    def counted(path):
+        examined[Path(path).name] += 1
+        return sniff(path)
+
+    monkeypatch.setattr(detect, "detect_format", counted)
+    output = tmp_path / "tags.jsonl"
+    summary = tag_files([folder], output, model=model, progress=False)
+    assert examined == Counter({"table_0.jsonl": 1, "table_1.jsonl": 1, "table_2.jsonl": 1, "dump.jsonl": 1})
+    expected = read_posts([folder])
+    assert summary.posts == len(expected) > 13
+    assert [json.loads(line)["id"] for line in output.read_text(encoding="utf-8").splitlines()] == \
+        expected["id"].tolist()
