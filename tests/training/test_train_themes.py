@@ -75,3 +75,24 @@ def test_two_files_of_one_name_are_two_sources(tmp_path, monkeypatch):
     config.data = [type(config.data[0])(path=str(tmp_path / folder / "gold.jsonl")) for folder in ("ru", "en")]
     examples, *_ = cross_validate_themes(config, folds=3)
     assert sorted(set(examples.sources)) == ["en/gold.jsonl", "ru/gold.jsonl"]
+
+
+def test_copies_of_a_text_share_a_cross_validation_fold():
+    import numpy as np
+
+    from training.train_themes import ThemeExamples, source_folds
+
+    texts = [f"Пост номер {i} о переговорах в Женеве." for i in range(40)]
+    texts[5] = texts[30] = texts[37] = "Глава МИД провёл переговоры в Женеве."
+    texts[12] = "  глава мид провёл   переговоры в женеве. "  # the same text once normalised
+    texts[20] = texts[21] = ""  # empty texts are not copies of each other
+    examples = ThemeExamples(texts=texts, labels=[["diplomacy"]] * 40, langs=["ru"] * 40, weights=[1.0] * 40,
+                             sources=["a.jsonl"] * 20 + ["b.jsonl"] * 20, ids=[str(i) for i in range(40)])
+    folds = source_folds(examples, 5, seed=13)
+    assert len({folds[5], folds[12], folds[30], folds[37]}) == 1
+    assert np.bincount(folds, minlength=5).min() >= 5
+    assert np.array_equal(folds, source_folds(examples, 5, seed=13))
+    distinct = ThemeExamples(texts=[f"Пост {i}" for i in range(40)], labels=examples.labels, langs=examples.langs,
+                             weights=examples.weights, sources=examples.sources, ids=examples.ids)
+    plain = source_folds(distinct, 5, seed=13)
+    assert [np.bincount(plain[rows], minlength=5).tolist() for rows in (slice(0, 20), slice(20, 40))] == [[4] * 5] * 2
