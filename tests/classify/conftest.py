@@ -69,3 +69,21 @@ def small_archive(tmp_path_factory, synthetic) -> Path:
     folder = tmp_path_factory.mktemp("archive")
     synthetic.generate_archive(folder, 1200, channels=6, seed=5)
     return folder
+
+
+@pytest.fixture
+def format_detections(monkeypatch):
+    """A Counter of ``detect_format`` calls per file name, counting from now on."""
+    from collections import Counter
+
+    from classify.ingest import detect
+
+    examined = Counter()
+    sniff = detect.detect_format
+
+    def counted(path):
+        examined[Path(path).name] += 1
+        return sniff(path)
+
+    monkeypatch.setattr(detect, "detect_format", counted)
+    return examined

@@ -296,22 +296,12 @@ def test_only_since_last_runs_keep_a_state_and_a_full_run_drops_the_one_it_outda
     assert again.posts_tagged == 1200 and state.is_file()
 
 
-def test_each_input_file_is_examined_once(tmp_path, tagging_bundle, small_archive, reference, monkeypatch):
+def test_each_input_file_is_examined_once(tmp_path, tagging_bundle, small_archive, reference, format_detections):
     """The inputs are expanded (each file's head sniffed for its format) once, not once more to read them."""
     from collections import Counter
 
-    from classify.ingest import detect
-
-    examined = Counter()
-    sniff = detect.detect_format
-
-    def counted(path):
-        examined[Path(path).name] += 1
-        return sniff(path)
-
-    monkeypatch.setattr(detect, "detect_format", counted)
     result = tag_batch([small_archive], tmp_path / "tags.jsonl", model_path=tagging_bundle, chunk_size=100)
-    assert examined == Counter({path.name: 1 for path in small_archive.glob("*.jsonl")})
+    assert format_detections == Counter({path.name: 1 for path in small_archive.glob("*.jsonl")})
     assert result.output.read_bytes() == reference.read_bytes()
 
 

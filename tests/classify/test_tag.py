@@ -152,12 +152,12 @@ def test_an_output_that_is_also_an_input_is_refused(model, tmp_path):
         tag_files([folder], output, model=model, progress=False)
 
 
-def test_each_input_file_is_examined_once(model, tmp_path, monkeypatch):
+def test_each_input_file_is_examined_once(model, tmp_path, format_detections):
     """A folder's files are expanded (and their heads sniffed for the format) once, not once more to read them."""
     import shutil
     from collections import Counter
 
-    from classify.ingest import detect, read_posts
+    from classify.ingest import read_posts
 
     folder = tmp_path / "exports"
     folder.mkdir()
@@ -167,17 +167,9 @@ def test_each_input_file_is_examined_once(model, tmp_path, monkeypatch):
                                                        for p in posts[number * 4:(number + 1) * 4]])
     write_jsonl(folder / "dump.jsonl", [{"channel": "vestnik", "message_id": 7, "text": "Oil prices rose."}])
     shutil.copytree(Path(__file__).parent / "ingest" / "fixtures" / "desktop_json_single", folder / "desktop")
-    examined = Counter()
-    sniff = detect.detect_format
-
-    def counted(path):
-        examined[Path(path).name] += 1
-        return sniff(path)
-
-    monkeypatch.setattr(detect, "detect_format", counted)
     output = tmp_path / "tags.jsonl"
     summary = tag_files([folder], output, model=model, progress=False)
-    assert examined == Counter({"table_0.jsonl": 1, "table_1.jsonl": 1, "table_2.jsonl": 1, "dump.jsonl": 1})
+    assert format_detections == Counter({"table_0.jsonl": 1, "table_1.jsonl": 1, "table_2.jsonl": 1, "dump.jsonl": 1})
     expected = read_posts([folder])
     assert summary.posts == len(expected) > 13
     assert [json.loads(line)["id"] for line in output.read_text(encoding="utf-8").splitlines()] == \

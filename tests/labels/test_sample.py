@@ -1,7 +1,6 @@
 import json
 
 import pandas as pd
-import pytest
 from click.testing import CliRunner
 
 from classify.cli.labels import labels
