@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from classify.batch_state import state_path_for
 from classify.io import TableWriter, checked_output_format, refuse_output_among_inputs
 
 # views and reactions ride along so reports can weight themes by reach
@@ -160,6 +161,8 @@ def tag_files(inputs, output, *, model, chunk_size: int = 5000, progress: bool =
             writer.write(tags)
             summary.add(tags)
             bar.update(len(tags))
+    # A state left by an earlier --since-last run describes the output just replaced (as in classify.batch).
+    state_path_for(output).unlink(missing_ok=True)
     summary.seconds = time.perf_counter() - started
     summary.ingest = stats.summary()
     return summary

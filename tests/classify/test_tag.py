@@ -174,3 +174,20 @@ def test_each_input_file_is_examined_once(model, tmp_path, format_detections):
     assert summary.posts == len(expected) > 13
     assert [json.loads(line)["id"] for line in output.read_text(encoding="utf-8").splitlines()] == \
         expected["id"].tolist()
+
+
+def test_a_full_run_drops_the_since_last_state_of_the_output_it_replaces(model, tmp_path):
+    from classify.batch_state import state_path_for
+
+    posts = tmp_path / "posts.jsonl"
+    write_jsonl(posts, [{"id": p["id"], "text": p["text"]} for p in make_posts(6, seed=2)])
+    output = tmp_path / "tags.jsonl"
+    state = state_path_for(output)
+    state.write_text("{}", encoding="utf-8")
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"id": "b1", "text": "Talks resumed."}\n{"id": "b2", "text": \n', encoding="utf-8")
+    with pytest.raises(InputError, match="line 2"):  # a run failing midway replaces nothing and keeps the state
+        tag_files([posts, broken], output, model=model, progress=False)
+    assert state.is_file() and not output.exists()
+    tag_files([posts], output, model=model, progress=False)
+    assert output.is_file() and not state.exists()
