@@ -260,15 +260,10 @@ def _table_rows(path: Path, fmt: str):
 
 def read_tagged_claims(path) -> pd.DataFrame:
     """Claims of a tag table written by ``classify tag`` (JSONL, CSV or Parquet: rows with ``id``, ``claims``, ...)."""
-    from classify.io import output_format
+    from classify.io import checked_input_format
 
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "tagged file not found")
-    try:
-        fmt = output_format(path)
-    except ValueError:
-        raise InputError(path, "cannot tell the table format from the name; use .jsonl, .csv or .parquet") from None
+    fmt = checked_input_format(path, "tagged file")
     rows = []
     for where, record in (_jsonl_rows(path) if fmt == "jsonl" else _table_rows(path, fmt)):
         if not isinstance(record, dict) or "claims" not in record:

@@ -41,6 +41,19 @@ def checked_output_format(output) -> str:
         raise InputError(output, "cannot tell the output format from the name; use .jsonl, .csv or .parquet") from None
 
 
+def checked_input_format(path, what: str) -> str:
+    """:func:`output_format` of a table a command is about to read (e.g. a tag table); InputError naming
+    it when it is missing or its name does not say."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, f"{what} not found")
+    try:
+        return output_format(path)
+    except ValueError:
+        raise InputError(path, f"cannot tell the format of this {what} from the name; "
+                               "use .jsonl, .csv or .parquet") from None
+
+
 def refuse_output_among_inputs(output, inputs: Iterable) -> None:
     """Refuse an output that is one of the (expanded) inputs: it would overwrite them, or, inside an input
     folder, be read as input by the next run."""

@@ -28,7 +28,7 @@ from typing import Iterable, Iterator
 import pandas as pd
 
 from classify.errors import InputError
-from classify.io import output_format
+from classify.io import checked_input_format
 
 WEIGHTS = ("auto", "views", "reactions", "posts")
 _MEASURES = ("posts", "views", "reactions")
@@ -163,12 +163,7 @@ def read_tagged(paths: Iterable, *, chunk_size: int = 50_000) -> Iterator[pd.Dat
     A file without ``channel`` and ``themes`` columns raises ``InputError``.
     """
     for path in map(Path, paths):
-        if not path.is_file():
-            raise InputError(path, "no such tagged file")
-        try:
-            kind = output_format(path)
-        except ValueError:
-            raise InputError(path, "cannot tell the format; tagged tables end in .jsonl, .csv or .parquet") from None
+        kind = checked_input_format(path, "tagged file")
         chunks = {"jsonl": _jsonl_chunks, "csv": _csv_chunks, "parquet": _parquet_chunks}[kind](path, chunk_size)
         for frame in chunks:
             missing = [column for column in _REQUIRED if column not in frame.columns]

@@ -52,3 +52,18 @@ def test_replace_folder_puts_the_new_folder_in_place_and_removes_the_old(tmp_pat
     fresh.mkdir()
     replace_folder(fresh, tmp_path / "other")
     assert (tmp_path / "other").is_dir() and not fresh.exists()
+
+
+def test_a_table_to_read_must_exist_and_say_its_format(tmp_path):
+    from classify.io import checked_input_format
+
+    assert checked_input_format(_written(tmp_path / "tags.parquet"), "tagged file") == "parquet"
+    with pytest.raises(InputError, match=r"missing.jsonl: tagged file not found"):
+        checked_input_format(tmp_path / "missing.jsonl", "tagged file")
+    with pytest.raises(InputError, match=r"tags.txt: cannot tell the format of this tagged file"):
+        checked_input_format(_written(tmp_path / "tags.txt"), "tagged file")
+
+
+def _written(path):
+    path.write_text("{}\n", encoding="utf-8")
+    return path
