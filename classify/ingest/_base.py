@@ -10,6 +10,8 @@ A reader is a module with
         Yields one dict per post with reader fields from ``schema.POST_COLUMNS``
         (everything but ``lang`` and ``duplicate_of``; ``id`` only when the source has
         its own ids, e.g. plain JSONL/CSV ``id`` columns). ``source`` is always set.
+        ``links`` and ``hashtags`` may be None for text without entity information:
+        the table builder then finds them in the plain text.
         A malformed message raises ``InputError`` naming the file and position,
         unless ``skip_bad`` is true: then it is recorded with ``stats.skip(...)``.
         Messages that are not posts (service messages) are counted in

@@ -52,7 +52,7 @@ from typing import Iterator
 from classify.errors import InputError
 from classify.ingest import _desktop_json_stream as stream
 from classify.ingest._base import IngestStats
-from classify.ingest.entities import flatten_parts, reaction_key, scan_plain
+from classify.ingest.entities import flatten_parts, reaction_key
 
 CHANNEL_TYPES = frozenset({"public_channel", "private_channel"})
 UNNAMED_ORIGIN = "Deleted Account"
@@ -162,7 +162,7 @@ def _post(msg, channel: str, source: str) -> dict:
     if text is None:
         text = msg.get("text_entities", "")
     if type(text) is str:
-        links, hashtags = scan_plain(text) if text else ([], [])
+        links = hashtags = None  # the table builder finds them in the text
     else:
         try:
             text, links, hashtags = flatten_parts(text)

@@ -14,8 +14,11 @@ that index moves to a temporary SQLite file. (Posts that have their own ``id``
 but no channel message id keep that id in memory, and posts with neither keep
 a count of their text hash id.)
 
-``jobs=N`` (N > 1) hands language identification and text hashing, about two
-thirds of the work, to N worker processes while this process reads and builds
+Readers may leave ``links`` and ``hashtags`` out (None) for text that carries no
+entity information: the builder finds them in the plain text.
+
+``jobs=N`` (N > 1) hands language identification, text hashing and that scan for
+links, about two thirds of the work, to N worker processes while this process reads and builds
 the table; the output is the same. Each chunk's texts cross to a worker as one
 Arrow buffer (the one the table's text column is made of): the split adds about 1%
 to the instructions executed (callgrind on the shared dump), but it pays only
@@ -41,6 +44,7 @@ import pyarrow as pa
 
 from classify.ingest._base import IngestStats
 from classify.ingest.detect import expand_inputs, read_options, reader
+from classify.ingest.entities import scan_plain
 from classify.ingest.schema import POST_COLUMN_NAMES, POST_COLUMNS
 from classify.io import TableWriter, arrow_schema, checked_output_format
 from classify.text import kernels
@@ -49,6 +53,8 @@ from classify.text.normalize import normalized_bytes, text_key, text_keys
 from classify.workers import warm_process_pool
 
 DEFAULT_CHUNK_SIZE = 5_000
+PIPELINE_BATCH_SIZE = 2_048
+"""The largest batch handed to a worker process (``jobs`` > 1): about 40 ms of its work on the shared dump."""
 CHAT_TYPES = ("channels", "all")
 _MESSAGE_ID_BITS = 40
 _OTHER_ID = 1 << 62
@@ -209,21 +215,28 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _languages_and_keys(texts: pa.Array | list[str], languages: bool = True,
-                        strings: list[str] | None = None) -> tuple[list, np.ndarray]:
+def _text_fields(texts: pa.Array | list[str], languages: bool = True, strings: list[str] | None = None,
+                 scanned: list[int] | None = None) -> tuple[list, np.ndarray, list[tuple[list, list]]]:
     """What is computed from the texts alone (in a worker process when ``jobs`` > 1, which gets
-    only the Arrow array); ``strings``: the same texts as Python strings, when at hand (quicker
-    to cut heads from, unless the compiled shortcut reads the Arrow buffers)."""
+    only the Arrow array): the languages, the duplicate keys, and the links and hashtags written
+    in the plain text of the posts at the ``scanned`` positions (readers leave those to the builder).
+    ``strings``: the same texts as Python strings, when at hand (quicker to cut heads from, unless
+    the compiled shortcut reads the Arrow buffers)."""
     by_strings = strings is not None and not kernels.available()
     langs = detect_languages(strings if by_strings else texts) if languages else [None] * len(texts)
-    return langs, _chunk_keys(texts)
+    found = []
+    if scanned:
+        if strings is None:
+            strings = texts.to_pylist() if isinstance(texts, pa.Array) else texts
+        found = [scan_plain(strings[index]) for index in scanned]
+    return langs, _chunk_keys(texts), found
 
 
 class _Completer:
     """Adds id, lang and duplicate_of to the readers' post dicts, remembering posts across chunks.
 
     :meth:`prepare` and :meth:`finish` run in input order; what lies between
-    (:func:`_languages_and_keys`) may run in another process.
+    (:func:`_text_fields`) may run in another process.
     """
 
     def __init__(self, stats: IngestStats):
@@ -239,10 +252,12 @@ class _Completer:
         self._hash_ids[post_id] = count
         return post_id if count == 1 else f"{post_id}:{count}"
 
-    def prepare(self, posts: list[dict]) -> tuple[np.ndarray, list[str]]:
-        """Fills the defaults and ids; returns the posts' id refs and texts."""
+    def prepare(self, posts: list[dict]) -> tuple[np.ndarray, list[str], list[int]]:
+        """Fills the defaults and ids; returns the posts' id refs, their texts and the positions
+        of the posts whose links or hashtags are still to be found in their text."""
         refs = np.empty(len(posts), dtype=np.int64)
         texts = []
+        scanned = []
         ref = self._refs.ref
         for index, post in enumerate(posts):
             text = post.get("text")
@@ -251,10 +266,12 @@ class _Completer:
             texts.append(text)
             if post.get("has_media") is None:
                 post["has_media"] = False
-            if post.get("links") is None:
-                post["links"] = []
-            if post.get("hashtags") is None:
-                post["hashtags"] = []
+            if post.get("links") is None or post.get("hashtags") is None:
+                if text:
+                    scanned.append(index)
+                else:
+                    post["links"] = post.get("links") or []
+                    post["hashtags"] = post.get("hashtags") or []
             channel, message_id = post.get("channel"), post.get("message_id")
             post_id = post.get("id")
             if post_id is not None:
@@ -265,11 +282,18 @@ class _Completer:
             else:
                 post["id"] = post_id = self._hash_id(channel, normalized_bytes(text))
                 refs[index] = ref(post_id, channel, message_id)
-        return refs, texts
+        return refs, texts, scanned
 
-    def finish(self, posts: list[dict], refs: np.ndarray, langs: list[str], keys: np.ndarray) -> list[dict]:
+    def finish(self, posts: list[dict], refs: np.ndarray, scanned: list[int], langs: list[str], keys: np.ndarray,
+               found: list[tuple[list, list]]) -> list[dict]:
         for post, lang in zip(posts, langs):
             post["lang"] = lang
+        for index, (links, hashtags) in zip(scanned, found):
+            post = posts[index]
+            if post.get("links") is None:
+                post["links"] = links
+            if post.get("hashtags") is None:
+                post["hashtags"] = hashtags
         first = self._seen.first_refs(keys, refs)
         duplicates = 0
         for post, ref in zip(posts, first.tolist()):
@@ -306,24 +330,27 @@ def _post_batches(paths, *, format, skip_bad, stats, chat_types, channel, batch_
 
     if jobs == 1:
         for batch in read_batches():
-            refs, strings = completer.prepare(batch)
+            refs, strings, scanned = completer.prepare(batch)
             texts = _text_array(strings)
-            yield completer.finish(batch, refs, *_languages_and_keys(texts, languages, strings)), texts
+            yield completer.finish(batch, refs, scanned, *_text_fields(texts, languages, strings, scanned)), texts
         return
-    # This process reads and builds while the workers identify languages and hash texts; at most
-    # two batches per worker are in flight, so memory stays bounded.
+    # This process reads and builds while the workers identify languages, hash texts and scan them
+    # for links; at most two batches per worker are in flight, so memory stays bounded. Batches are
+    # smaller than one process reads at a time: the workers idle until the first batch is read and
+    # this process waits for the last one, so smaller batches keep both waits short.
+    batch_size = min(batch_size, PIPELINE_BATCH_SIZE)
     with warm_process_pool(jobs, load_language_model if languages else None) as pool:
         pending: deque = deque()
         for batch in read_batches():
-            refs, strings = completer.prepare(batch)
+            refs, strings, scanned = completer.prepare(batch)
             texts = _text_array(strings)
-            pending.append((batch, refs, texts, pool.submit(_languages_and_keys, texts, languages)))
+            pending.append((batch, refs, scanned, texts, pool.submit(_text_fields, texts, languages, None, scanned)))
             if len(pending) > 2 * jobs:
-                batch, refs, texts, computed = pending.popleft()
-                yield completer.finish(batch, refs, *computed.result()), texts
+                batch, refs, scanned, texts, computed = pending.popleft()
+                yield completer.finish(batch, refs, scanned, *computed.result()), texts
         while pending:
-            batch, refs, texts, computed = pending.popleft()
-            yield completer.finish(batch, refs, *computed.result()), texts
+            batch, refs, scanned, texts, computed = pending.popleft()
+            yield completer.finish(batch, refs, scanned, *computed.result()), texts
 
 
 def iter_posts(paths, *, format: str | None = None, skip_bad: bool = False, stats: IngestStats | None = None,

@@ -298,7 +298,7 @@ def _post(record, layout_name: str, channel: str, source: str) -> dict:
             post_id = str(record["id"])
     links, hashtags = record.get("links"), record.get("hashtags")
     if not (_strings_list(links) and _strings_list(hashtags)):  # else a post table keeps what its reader found
-        links, hashtags = scan_plain(text) if text else ([], [])
+        links = hashtags = None  # the table builder finds them in the text
     if _OPTIONAL_FIELDS.isdisjoint(record):  # a bare record (ids, date, text): nothing more to convert
         forwarded_from = reply_to_message_id = edited = reactions = by_emoji = views = forwards = media_type = None
         has_media = False
@@ -312,7 +312,11 @@ def _post(record, layout_name: str, channel: str, source: str) -> dict:
         reactions, by_emoji = _reactions(by_emoji if isinstance(by_emoji, dict) else record.get("reactions"))
         views, forwards = _integer(record, "views"), _integer(record, "forwards")
         has_media, media_type = _media(record)
-        links += _text_url_entities(record.get("entities"))
+        entity_links = _text_url_entities(record.get("entities"))
+        if entity_links:  # after those written in the text
+            if links is None:
+                links, hashtags = scan_plain(text)
+            links = links + entity_links
     post = {
         "channel": _channel(record, channel),
         "message_id": message_id,

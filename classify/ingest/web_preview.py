@@ -35,7 +35,6 @@ from typing import Iterator
 
 from classify.errors import InputError
 from classify.ingest._base import IngestStats
-from classify.ingest.entities import scan_plain
 from classify.text.normalize import normalized_bytes
 
 _FORWARDED = re.compile(r"^(?:Forwarded from|Переслано (?:от|из))\s+(?P<name>.+)$")
@@ -274,7 +273,6 @@ def read(path, *, stats: IngestStats, skip_bad: bool = False, channel: str | Non
         for index, lines in enumerate(bodies):
             first, last = index == 0, index == len(bodies) - 1
             text = "\n".join(line.text for line in lines)
-            links, hashtags = scan_plain(text) if text else ([], [])
             reactions = message.reactions if last else None
             count += 1
             yield {
@@ -289,8 +287,8 @@ def read(path, *, stats: IngestStats, skip_bad: bool = False, channel: str | Non
                 "reactions_by_emoji": reactions,
                 "views": message.views if last else None,
                 "forwards": None,
-                "links": links,
-                "hashtags": hashtags,
+                "links": None,  # the table builder finds them in the text
+                "hashtags": None,
                 "has_media": message.has_media and first,
                 "media_type": None,
                 "source": f"{path}:{message.first_line if first else lines[0].number}",

@@ -8,6 +8,7 @@ import pytest
 from classify.errors import InputError
 from classify.ingest import _desktop_json_stream as stream
 from classify.ingest import desktop_json
+from classify.ingest import iter_posts
 from classify.ingest._base import IngestStats
 from classify.ingest.schema import POST_COLUMN_NAMES
 
@@ -73,7 +74,8 @@ def test_entities_are_flattened_to_the_exact_text(single):
                                  "https://veloria.example/press/118"]
     assert posts[3]["hashtags"] == ["#брифинг", "#Veloria"]
     assert posts[11]["text"] == "Видео: брифинг целиком / full briefing video"
-    assert posts[2]["links"] == [] and posts[2]["hashtags"] == []
+    plain = next(post for post in iter_posts(SINGLE) if post["message_id"] == 2)  # text a string: scanned
+    assert plain["links"] == [] and plain["hashtags"] == []
 
 
 def test_text_entities_are_used_when_text_is_absent(single):
@@ -86,9 +88,12 @@ def test_plain_string_text_still_yields_links_and_hashtags(tmp_path):
     def mutate(data):
         data["messages"][1]["text"] = "Details: https://mfa.veloria.example/a/1. #Veloria"
         del data["messages"][1]["text_entities"]
-    posts, _ = read(write_variant(tmp_path, mutate))
-    assert posts[0]["links"] == ["https://mfa.veloria.example/a/1"]
-    assert posts[0]["hashtags"] == ["#Veloria"]
+    path = write_variant(tmp_path, mutate)
+    posts, _ = read(path)
+    assert posts[0]["links"] is None and posts[0]["hashtags"] is None  # left to the table builder
+    completed = list(iter_posts(path))
+    assert completed[0]["links"] == ["https://mfa.veloria.example/a/1"]
+    assert completed[0]["hashtags"] == ["#Veloria"]
 
 
 def test_dates_come_from_unixtime_in_utc_not_the_local_date_string(single):

@@ -7,6 +7,7 @@ import pytest
 
 from classify.ingest import IngestStats, post_chunks, posts_frame, read_posts
 from classify.ingest.detect import expand_inputs, read_options, reader
+from classify.ingest.entities import scan_plain
 from classify.text import lang
 from classify.text.normalize import normalized_bytes
 
@@ -65,6 +66,9 @@ def _reference_table(path) -> pd.DataFrame:
                     base = "sha1:" + hashlib.sha1(f"{channel or ''}\n".encode() + canonical).hexdigest()
                     hash_ids[base] = hash_ids.get(base, 0) + 1
                     post["id"] = base if hash_ids[base] == 1 else f"{base}:{hash_ids[base]}"
+            links, hashtags = scan_plain(post["text"])
+            post["links"] = links if post.get("links") is None else post["links"]
+            post["hashtags"] = hashtags if post.get("hashtags") is None else post["hashtags"]
             post["lang"] = _reference_lang(post["text"])
             post["duplicate_of"] = first_by_text.get(canonical) if canonical else None
             if canonical:

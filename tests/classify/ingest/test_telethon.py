@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from classify.errors import InputError
-from classify.ingest import IngestStats, detect_format, read_posts
+from classify.ingest import IngestStats, detect_format, iter_posts, read_posts
 from classify.ingest import telethon
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -26,11 +26,13 @@ def _write(tmp_path, name, data) -> Path:
 
 def test_dump_fields():
     first, reply, photo, repost, plain = _read(DUMP)
+    assert first["links"] is None and first["hashtags"] is None  # in the text: left to the table builder
+    first_completed = next(iter_posts(DUMP))
     assert (first["channel"], first["message_id"]) == ("Северный вестник", 501)
     assert first["date"] == datetime(2025, 2, 3, 8, 15, tzinfo=UTC)
     assert first["text"].startswith("**Порт Мурманск** принял")  # markdown kept as written
-    assert first["links"] == ["https://vestnik.example/news/501", "https://vestnik.example/review"]
-    assert first["hashtags"] == ["#Арктика", "#экономика"]
+    assert first_completed["links"] == ["https://vestnik.example/news/501", "https://vestnik.example/review"]
+    assert first_completed["hashtags"] == ["#Арктика", "#экономика"]
     assert (first["views"], first["forwards"]) == (15200, 41)
     assert (first["reactions"], first["reactions_by_emoji"]) == (135, {"👍": 120, "🔥": 15})
     assert first["source"] == f"{DUMP}:1"
@@ -209,7 +211,8 @@ def test_bare_records_read_like_records_with_empty_optional_fields(tmp_path):
     first, second = _read(path)
     assert first["source"].endswith("dump.jsonl:1") and second["source"].endswith("dump.jsonl:2")
     assert {**first, "source": None} == {**second, "source": None}
-    assert first["links"] == ["https://port.example/news/7"] and first["hashtags"] == ["#Арктика"]
+    completed = next(iter_posts(path))
+    assert completed["links"] == ["https://port.example/news/7"] and completed["hashtags"] == ["#Арктика"]
     assert first["has_media"] is False and first["views"] is None and first["edited"] is None
 
 
@@ -286,14 +289,14 @@ def test_a_link_preview_is_not_media_as_in_desktop_exports(tmp_path):
     records = [dict(base, message_id=number, **extra)
                for number, extra in enumerate(previews + [extra for extra, _ in media], start=1)]
     path = _write(tmp_path, "dump.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")
-    posts = _read(path)
+    posts = list(iter_posts(path))
     assert [(p["has_media"], p["media_type"]) for p in posts[: len(previews)]] == [(False, None)] * len(previews)
     assert [(p["has_media"], p["media_type"]) for p in posts[len(previews):]] == [(True, kind) for _, kind in media]
     assert all(p["links"] == ["https://mfa.example/statements/12"] for p in posts)
 
     table = _write(tmp_path, "posts.csv", "id,text,has_media,media_type\n"
                    "1,Заявление: https://mfa.example/statements/12,true,webpage\n2,Фото дня,true,photo\n")
-    preview, photo = _read(table)
+    preview, photo = iter_posts(table)
     assert (preview["has_media"], preview["media_type"], preview["links"]) == (
         False, None, ["https://mfa.example/statements/12"])
     assert (photo["has_media"], photo["media_type"]) == (True, "photo")

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from classify.errors import InputError
-from classify.ingest import IngestStats, detect_format, read_posts
+from classify.ingest import IngestStats, detect_format, iter_posts, read_posts
 from classify.ingest import web_preview
 from classify.text.normalize import normalized_bytes
 
@@ -99,7 +99,7 @@ def test_channel_option_and_hashtags(tmp_path):
     path = tmp_path / "copy.txt"
     path.write_text("Forwarded from Borelia MFA\nTalks on #Arctic fisheries continue next week in Tromsø.\n👍3\n",
                     encoding="utf-8")
-    [post] = _read(path, channel="borelia_embassy")
+    [post] = iter_posts(path, channel="borelia_embassy")
     assert post["channel"] == "borelia_embassy"
     assert post["hashtags"] == ["#Arctic"]
     assert post["text"] == "Talks on #Arctic fisheries continue next week in Tromsø."
