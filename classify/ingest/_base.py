@@ -10,6 +10,8 @@ A reader is a module with
         Yields one dict per post with reader fields from ``schema.POST_COLUMNS``
         (everything but ``lang`` and ``duplicate_of``; ``id`` only when the source has
         its own ids, e.g. plain JSONL/CSV ``id`` columns). ``source`` is always set.
+        ``chat_id`` (not a column): the id of the chat, when the source names the chat
+        and also gives its id; two chats of one name are then kept apart.
         ``links`` and ``hashtags`` may be None for text without entity information:
         the table builder then finds them in the plain text.
         A malformed message raises ``InputError`` naming the file and position,
@@ -30,6 +32,7 @@ class IngestStats:
     service_messages: int = 0
     duplicates: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    renamed_channels: list[str] = field(default_factory=list)
 
     def skip(self, location: str, reason: str) -> None:
         self.skipped.append((location, reason))
@@ -48,4 +51,10 @@ class IngestStats:
             groups = [f"{count} x {reason} (first: {first_at[reason]})" for reason, count in counts.items()]
             more = f"; {len(groups) - shown} more reasons" if len(groups) > shown else ""
             parts.append(f"{len(self.skipped)} records skipped: {'; '.join(groups[:shown])}{more}")
+        if self.renamed_channels:
+            names = ", ".join(repr(name) for name in self.renamed_channels[:shown])
+            more = f" and {len(self.renamed_channels) - shown} more" if len(self.renamed_channels) > shown else ""
+            count = len(self.renamed_channels)
+            parts.append(f"{count} chat{'s' if count > 1 else ''} renamed apart from an earlier chat "
+                         f"of the same name: {names}{more}")
         return ", ".join(parts)

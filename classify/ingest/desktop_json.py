@@ -241,7 +241,9 @@ def read(path, *, stats: IngestStats, skip_bad: bool = False, chat_types=None, i
             kind = msg.get("type") if type(msg) is dict else None
             if kind == "message":
                 try:
-                    yield _post(msg, channel, f"{source_prefix}{chat_position}")
+                    post = _post(msg, channel, f"{source_prefix}{chat_position}")
+                    post["chat_id"] = chat.get("id")
+                    yield post
                     continue
                 except _BadMessage as error:
                     reason = str(error)

@@ -8,7 +8,8 @@ from __future__ import annotations
 # column -> (pandas dtype, meaning)
 POST_COLUMNS: dict[str, tuple[str, str]] = {
     "id": ("string", "stable id: '<channel>/<message_id>', or 'sha1:<hash of text>' when there is no message id"),
-    "channel": ("string", "channel or chat name (or id) the post comes from"),
+    "channel": ("string", "channel or chat name (or id) the post comes from; '<name> (id <chat id>)' for a "
+                          "chat named like an earlier chat of the run that has another id"),
     "message_id": ("Int64", "message id inside the channel"),
     "date": ("datetime64[ns, UTC]", "publication time in UTC"),
     "text": ("string", "plain text, entities flattened; empty for media-only posts"),

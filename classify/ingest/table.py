@@ -244,6 +244,22 @@ class _Completer:
         self._refs = _IdRefs()
         self._seen = _SeenTexts()
         self._hash_ids: dict[str, int] = {}
+        self._chat_of_channel: dict[str, str] = {}
+        self._channel_of_chat: dict[tuple[str, object], str] = {}
+
+    def _channel(self, channel: str, chat_id) -> str:
+        """``channel``, or ``<channel> (id <chat_id>)`` when an earlier chat of this run had that name
+        and another id: their posts would otherwise share ids."""
+        known = self._channel_of_chat.get((channel, chat_id))
+        if known is None:
+            # Bot API style ids (-100 and the channel id, as some dumps write them) name the same channel.
+            same_chat = str(chat_id).removeprefix("-100") or str(chat_id)
+            first = self._chat_of_channel.setdefault(channel, same_chat)
+            known = channel if first == same_chat else f"{channel} (id {same_chat})"
+            if known != channel and known not in self.stats.renamed_channels:
+                self.stats.renamed_channels.append(known)
+            self._channel_of_chat[channel, chat_id] = known
+        return known
 
     def _hash_id(self, channel, canonical: bytes) -> str:
         digest = hashlib.sha1(f"{channel or ''}\n".encode() + canonical).hexdigest()
@@ -273,6 +289,9 @@ class _Completer:
                     post["links"] = post.get("links") or []
                     post["hashtags"] = post.get("hashtags") or []
             channel, message_id = post.get("channel"), post.get("message_id")
+            chat_id = post.pop("chat_id", None)
+            if chat_id is not None and channel is not None:
+                post["channel"] = channel = self._channel(channel, chat_id)
             post_id = post.get("id")
             if post_id is not None:
                 refs[index] = ref(post_id, channel, message_id)

@@ -267,6 +267,19 @@ def _channel(record: dict, default: str):
     return default
 
 
+def _chat_id(record: dict):
+    """The chat's id when the record gives one beside the chat's name (never the sender's id:
+    in a group that is the author)."""
+    for name in ("chat_id", "channel_id"):
+        value = record.get(name)
+        if value is not None and value != "":
+            return value
+    peer = record.get("peer_id")
+    if isinstance(peer, dict):
+        return next((v for k, v in peer.items() if k.endswith("_id")), None)
+    return None
+
+
 # Every field read by the converters of forwards, replies, edits, reactions, counts and media.
 _OPTIONAL_FIELDS = frozenset({"forwarded_from", "fwd_from", "reply_to", "reply_to_message_id", "reply_to_msg_id",
                               "edited", "edit_date", "reactions", "views", "forwards", "media_type", "media",
@@ -337,6 +350,9 @@ def _post(record, layout_name: str, channel: str, source: str) -> dict:
     }
     if post_id is not None:
         post["id"] = post_id
+    chat_id = _chat_id(record)
+    if chat_id is not None:
+        post["chat_id"] = chat_id
     return post
 
 

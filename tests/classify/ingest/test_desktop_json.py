@@ -57,8 +57,8 @@ def test_every_message_is_a_post_except_service_messages(single):
     assert stats.service_messages == 2
     assert stats.skipped == []
     for post in posts.values():
-        assert set(post) == set(POST_COLUMN_NAMES) - {"id", "lang", "duplicate_of"}
-        assert post["channel"] == CHANNEL
+        assert set(post) == set(POST_COLUMN_NAMES) - {"id", "lang", "duplicate_of"} | {"chat_id"}
+        assert post["channel"] == CHANNEL and post["chat_id"] == 1870001234
 
 
 def test_entities_are_flattened_to_the_exact_text(single):

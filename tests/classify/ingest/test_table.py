@@ -328,3 +328,34 @@ def test_a_file_that_is_not_parquet_inside_is_an_error_naming_it(tmp_path):
     path.write_bytes(b"PAR1" + b"\0" * 16)
     with pytest.raises(InputError, match=r"posts\.parquet: record 0: unreadable Parquet file"):
         read_posts(path)
+
+
+def _desktop_chat(name: str, chat_id: int, texts: list[str]) -> dict:
+    return {"name": name, "type": "public_channel", "id": chat_id, "messages": [
+        {"id": number, "type": "message", "date": "2025-04-01T10:00:00", "date_unixtime": str(1743501600 + number),
+         "from": name, "from_id": f"channel{chat_id}", "text": text}
+        for number, text in enumerate(texts, start=1)]}
+
+
+def test_chats_of_one_name_and_different_ids_keep_their_posts_apart(tmp_path):
+    account = tmp_path / "account" / "result.json"
+    account.parent.mkdir()
+    account.write_text(json.dumps({"about": "", "chats": {"about": "", "list": [
+        _desktop_chat("Новости", 1700000111, ["Порт Мурманск принял первый конвой сезона.", "Общий текст двух каналов."]),
+        _desktop_chat("Новости", 1700000222, ["Министр провёл переговоры в Осло.", "Общий текст двух каналов."]),
+    ]}}, ensure_ascii=False), encoding="utf-8")
+    dump = tmp_path / "dump.jsonl"  # the second channel again, as a Telethon dump names it: -100 and its id
+    dump.write_text(json.dumps({"channel": "Новости", "chat_id": -1001700000222, "message_id": 3,
+                                "date": "2025-04-02T10:00:00+00:00", "text": "Переговоры продолжатся завтра."},
+                               ensure_ascii=False) + "\n", encoding="utf-8")
+    stats = IngestStats()
+    posts = read_posts([account, dump], stats=stats)
+    assert posts["id"].tolist() == ["Новости/1", "Новости/2", "Новости (id 1700000222)/1",
+                                    "Новости (id 1700000222)/2", "Новости (id 1700000222)/3"]
+    assert posts["duplicate_of"].tolist()[3] == "Новости/2"  # same text in two channels: still a duplicate
+    assert "chat_id" not in posts.columns and all("chat_id" not in post for post in iter_posts(account))
+    assert stats.summary().endswith("1 chat renamed apart from an earlier chat of the same name: "
+                                    "'Новости (id 1700000222)'")
+    alone = IngestStats()
+    assert read_posts(dump, stats=alone)["id"].tolist() == ["Новости/3"]  # nothing to keep apart from
+    assert "renamed" not in alone.summary()
