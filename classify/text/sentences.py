@@ -10,10 +10,11 @@ into the original; each line is segmented on its own, because Telegram posts
 end sentences (headlines, bullet items) with a line break and no period.
 
 >>> [s.text for s in split_sentences("**Захарова:** Встреча прошла 27 мая. 🔹Итоги\\nMr. Smith left.", "ru")]
-['Захарова:** Встреча прошла 27 мая.', 'Итоги', 'Mr. Smith left.']
+['**Захарова:** Встреча прошла 27 мая.', 'Итоги', 'Mr. Smith left.']
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import unicodedata
@@ -129,7 +130,38 @@ def _segmenter(lang: str | None) -> Callable[[str], list[tuple[int, int]]]:
 
 
 _HAS_WORD = re.compile(r"\w")
+_SPACE_RUN = re.compile(r" {2,}")
 
+
+def _compacted(line: str) -> tuple[str, tuple[list[int], list[int]] | None]:
+    """``line`` with each run of spaces as one space, and where it moved characters: for each run,
+    the index in the result of the character after it and the count of spaces removed up to there
+    (None when nothing was collapsed). Masked markup leaves such runs, and a segmenter reads them
+    as text: razdel looks for the next word within 10 characters of a period, so
+    "[site](url). __Next__ sentence" masked would stay one sentence."""
+    if "  " not in line:
+        return line, None
+    bounds, removed_before, removed = [], [], 0
+    for run in _SPACE_RUN.finditer(line):
+        removed += run.end() - run.start() - 1
+        bounds.append(run.end() - removed)
+        removed_before.append(removed)
+    return _SPACE_RUN.sub(" ", line), (bounds, removed_before)
+
+
+def _line_spans(segment: Callable[[str], list[tuple[int, int]]], line: str) -> list[tuple[int, int]]:
+    """``segment(line)`` read on the line with its space runs collapsed, as offsets into ``line``."""
+    compact, moves = _compacted(line)
+    spans = segment(compact)
+    if moves is None:
+        return spans
+    bounds, removed_before = moves
+
+    def original(index: int) -> int:
+        run = bisect.bisect_right(bounds, index)
+        return index + (removed_before[run - 1] if run else 0)
+
+    return [(original(start), original(end - 1) + 1) for start, end in spans if end > start]
 
 def _trimmed(masked: str, start: int, end: int) -> tuple[int, int]:
     while start < end and _is_decoration(masked[start]):
@@ -137,6 +169,18 @@ def _trimmed(masked: str, start: int, end: int) -> tuple[int, int]:
     while end > start and (masked[end - 1].isspace() or (_is_decoration(masked[end - 1])
                                                          and masked[end - 1] not in "-–—*>|#+")):
         end -= 1
+    return start, end
+
+
+def _balanced(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence widened by an emphasis marker right before or after it when the sentence holds
+    its other half: "**Захарова:** Встреча ..." rather than "Захарова:** Встреча ..."."""
+    for marker in _EMPHASIS:
+        if marker in text[start:end] and text[start:end].count(marker) % 2:
+            if text.startswith(marker, start - len(marker)):
+                start -= len(marker)
+            elif text.startswith(marker, end):
+                end += len(marker)
     return start, end
 
 
@@ -150,13 +194,16 @@ def split_sentences(text: str, lang: str | None = None) -> list[Sentence]:
     if not text:
         return []
     masked = mask_markup(text)
+    emphasis = any(marker in text for marker in _EMPHASIS)
     segment = _segmenter(lang)
     sentences: list[Sentence] = []
     line_start = 0
     for line in masked.split("\n"):
         if _HAS_WORD.search(line):
-            for start, end in segment(line):
+            for start, end in _line_spans(segment, line):
                 start, end = _trimmed(masked, line_start + start, line_start + end)
+                if emphasis:
+                    start, end = _balanced(text, start, end)
                 piece = masked[start:end]
                 if _HAS_WORD.search(piece):
                     sentences.append(Sentence(start, end, text[start:end], " ".join(piece.split())))

@@ -116,3 +116,21 @@ def test_short_link_domain_inside_a_longer_host_is_masked_whole():
         masked = mask_markup(text)
         assert len(masked) == len(text)
         assert masked.split() == [word for word in text.split() if "/" not in word]
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_masked_markup_does_not_hide_the_next_sentence(lang):
+    """The spaces left by a masked link and emphasis must not join two sentences (razdel looks for the
+    next word within 10 characters of a period)."""
+    post = "Подробнее [на сайте](https://mid.example/briefing/2025-05-12). 👉 __Министр__ заявил, что переговоры начнутся 5 мая."
+    sentences = split_sentences(post, lang)
+    assert [s.text for s in sentences] == ["Подробнее [на сайте](https://mid.example/briefing/2025-05-12).",
+                                           "__Министр__ заявил, что переговоры начнутся 5 мая."]
+    assert [post[s.start:s.end] for s in sentences] == [s.text for s in sentences]
+    assert sentences[1].clean == "Министр заявил, что переговоры начнутся 5 мая."
+
+
+def test_a_sentence_keeps_both_halves_of_an_emphasis_it_holds_one_of():
+    assert texts("**Захарова:** Встреча прошла 27 мая. Он сказал: **это важно.** Конец", "ru") == [
+        "**Захарова:** Встреча прошла 27 мая.", "Он сказал: **это важно.**", "Конец"]
+    assert texts("**Первое. Второе.** Третье предложение.", "ru") == ["Первое.", "Второе.", "Третье предложение."]
