@@ -19,9 +19,11 @@ the shared 22k-post Telethon dump; peak RSS < 300 MB while ingesting a 1 GB Desk
 export to Parquet. Baselines beside them: parsing the dump's JSON lines and nothing
 else, the readers alone (no builder), language identification alone (with and without
 the Russian/English shortcut that spares fastText most texts, and fastText on just the texts
-the shortcut leaves open), duplicate keys alone; and
+the shortcut leaves open), duplicate keys alone, finding links and hashtags in plain text
+alone (the builder's job since readers leave it to it); and
 the whole ingest in one process and with ``read_posts(jobs=2)`` (two worker processes
-identify languages and hash texts while the main process reads and builds the table);
+identify languages, hash texts and find their links while the main process reads and
+builds the table);
 and, as the ceiling of any split over two processes, two independent processes running
 ``read_posts`` at the same time on one half of the dump each.
 
@@ -121,6 +123,14 @@ def _keys(texts: list[str], out) -> int:
     return len(texts)
 
 
+def _links(texts: list[str], out) -> int:
+    from classify.ingest.entities import scan_plain
+
+    for text in texts:
+        scan_plain(text)
+    return len(texts)
+
+
 # name -> (prepare the input outside the timing, timed run)
 CASES = {
     "parse-only": (None, _parse_only),
@@ -132,6 +142,7 @@ CASES = {
     "lang-model-only": (_texts, _lang(False)),
     "lang-open-only": (_open_texts, _lang_open),
     "keys": (_texts, _keys),
+    "links": (_texts, _links),
 }
 
 
@@ -350,6 +361,8 @@ def main(argv=None) -> int:
         print(_row("lang: with the ru/en shortcut", lang))
         keys = run_case("keys", DUMP, repeat=repeat)
         print(_row("duplicate keys (normalise + hash) only", keys))
+        links = run_case("links", DUMP, repeat=repeat)
+        print(_row("links and hashtags found in the text only", links))
         lang_open = run_case("lang-open-only", DUMP, repeat=repeat)
         print(_row("lang: fastText on the texts left open only", lang_open, "(rate per post of the dump)"))
         floor_cpu = lang_open["cpu"] + keys["cpu"]
@@ -357,8 +370,8 @@ def main(argv=None) -> int:
               f"{'':>15}  {reader_only['posts'] / floor_cpu:>9,.0f}/s cpu  "
               f"({floor_cpu / reader_only['posts'] * 1e6:.1f} us/post that any path giving the same table "
               f"spends, before reading)")
-        stages_cpu = sum(stage["cpu"] for stage in (reader_only, lang, keys))
-        print(f"  {'reader + lang + keys: CPU time summed':<44} {reader_only['posts']:>9,} posts  "
+        stages_cpu = sum(stage["cpu"] for stage in (reader_only, lang, keys, links))
+        print(f"  {'reader + lang + keys + links: CPU summed':<44} {reader_only['posts']:>9,} posts  "
               f"{'':>15}  {reader_only['posts'] / stages_cpu:>9,.0f}/s cpu  "
               f"({stages_cpu / reader_only['posts'] * 1e6:.1f} us/post before the table is built; "
               f"the target allows {1e6 / TARGET_POSTS_PER_S:.0f})")
