@@ -245,15 +245,16 @@ class _Completer:
         self._seen = _SeenTexts()
         self._hash_ids: dict[str, int] = {}
         self._chat_of_channel: dict[str, str] = {}
-        self._channel_of_chat: dict[tuple[str, object], str] = {}
+        self._channel_of_chat: dict[tuple[str, str], str] = {}
 
     def _channel(self, channel: str, chat_id) -> str:
         """``channel``, or ``<channel> (id <chat_id>)`` when an earlier chat of this run had that name
         and another id: their posts would otherwise share ids."""
+        chat_id = str(chat_id)
         known = self._channel_of_chat.get((channel, chat_id))
         if known is None:
             # Bot API style ids (-100 and the channel id, as some dumps write them) name the same channel.
-            same_chat = str(chat_id).removeprefix("-100") or str(chat_id)
+            same_chat = chat_id.removeprefix("-100") or chat_id
             first = self._chat_of_channel.setdefault(channel, same_chat)
             known = channel if first == same_chat else f"{channel} (id {same_chat})"
             if known != channel and known not in self.stats.renamed_channels:
