@@ -359,3 +359,7 @@ def test_chats_of_one_name_and_different_ids_keep_their_posts_apart(tmp_path):
     alone = IngestStats()
     assert read_posts(dump, stats=alone)["id"].tolist() == ["Новости/3"]  # nothing to keep apart from
     assert "renamed" not in alone.summary()
+    odd = tmp_path / "odd.jsonl"  # a chat id that is an object: compared as its text, not a crash
+    odd.write_text(json.dumps({"channel": "Вестник", "chat_id": {"channel_id": 5}, "message_id": 1,
+                               "text": "Текст."}, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert read_posts(odd)["id"].tolist() == ["Вестник/1"]
