@@ -21,7 +21,8 @@ from classify.ingest.table import CHAT_TYPES
 @click.option("--channel", default=None,
               help="Channel name for inputs that carry none (web-preview text, plain tables); default: file name.")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes for language identification and duplicate keys (same table for any value).")
+              help="Worker processes for language identification, duplicate keys and links in plain text "
+                   "(same table for any value).")
 def ingest(inputs, output, format_, skip_bad, drop_duplicates, chats, channel, jobs):
     """Read Telegram exports into one post table.
 

@@ -384,7 +384,7 @@ def iter_posts(paths, *, format: str | None = None, skip_bad: bool = False, stat
     only channels.
     ``channel`` names the channel of inputs that do not say it (web previews, plain tables).
     Pass an :class:`IngestStats` as ``stats`` to get the counts for a summary.
-    ``jobs`` > 1: that many worker processes identify languages and hash texts while this
+    ``jobs`` > 1: that many worker processes identify languages, hash texts and find their links while this
     process reads (same output; worth it for large inputs on an otherwise idle machine).
     """
     for batch, _ in _post_batches(paths, format=format, skip_bad=skip_bad, stats=stats, chat_types=chat_types,
