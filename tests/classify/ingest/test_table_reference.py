@@ -101,7 +101,12 @@ def test_chunked_table_equals_reference(dump, chunk_size):
 
 def test_read_posts_equals_reference_on_shared_dump(shared_data):
     path = shared_data / "telegram_ru_news" / "posts.jsonl"
-    pd.testing.assert_frame_equal(read_posts(path), _reference_table(path))
+    expected = _reference_table(path)
+    pd.testing.assert_frame_equal(read_posts(path), expected)
+    # Worker batches are smaller than the frames: more than one per frame, and more than the workers hold at once.
+    chunks = list(post_chunks(path, chunk_size=5000, jobs=2))
+    assert len(chunks) > 2 * 2 and max(map(len, chunks)) <= 5000
+    pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), expected)
 
 
 def test_worker_processes_give_the_same_table(dump):
