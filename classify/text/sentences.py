@@ -163,6 +163,7 @@ def _line_spans(segment: Callable[[str], list[tuple[int, int]]], line: str) -> l
 
     return [(original(start), original(end - 1) + 1) for start, end in spans if end > start]
 
+
 def _trimmed(masked: str, start: int, end: int) -> tuple[int, int]:
     while start < end and _is_decoration(masked[start]):
         start += 1
@@ -177,7 +178,7 @@ def _balanced(text: str, start: int, end: int) -> tuple[int, int]:
     its other half: "**Захарова:** Встреча ..." rather than "Захарова:** Встреча ..."."""
     for marker in _EMPHASIS:
         if marker in text[start:end] and text[start:end].count(marker) % 2:
-            if text.startswith(marker, start - len(marker)):
+            if start >= len(marker) and text.startswith(marker, start - len(marker)):
                 start -= len(marker)
             elif text.startswith(marker, end):
                 end += len(marker)

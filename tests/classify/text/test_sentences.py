@@ -134,3 +134,6 @@ def test_a_sentence_keeps_both_halves_of_an_emphasis_it_holds_one_of():
     assert texts("**Захарова:** Встреча прошла 27 мая. Он сказал: **это важно.** Конец", "ru") == [
         "**Захарова:** Встреча прошла 27 мая.", "Он сказал: **это важно.**", "Конец"]
     assert texts("**Первое. Второе.** Третье предложение.", "ru") == ["Первое.", "Второе.", "Третье предложение."]
+    # An unpaired marker at the very start is not paired with one at the end of the post.
+    post = "Код ошибки `E42 виден в журнале. Конец `"
+    assert [(s.start, s.end) for s in split_sentences(post, "ru")] == [(0, 32), (33, 38)]
