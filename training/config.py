@@ -199,7 +199,9 @@ def apply_overrides(data: dict, overrides: list[str], *, origin="--set") -> dict
     return data
 
 
-def _resolve(path: str, base: Path) -> str:
+def path_from_config(path: str, base: Path) -> str:
+    """A path written in a config file, read from the config's folder ``base`` when relative. Symbolic
+    links are not resolved, so a data folder linked in beside the checkout keeps its place in the metadata."""
     if not path:
         return path
     candidate = Path(path).expanduser()
@@ -222,14 +224,14 @@ def load_themes_config(path, overrides: list[str] = ()) -> ThemesTrainingConfig:
     base = path.resolve().parent
     first_entry = {}
     for i, source in enumerate(config.data):
-        source.path = _resolve(source.path, base)
+        source.path = path_from_config(source.path, base)
         first = first_entry.setdefault(Path(source.path).resolve(), i)
         if first != i:
             raise InputError(path, f"data.{i}.path is data.{first}.path again: its rows would be trained on "
                                    "twice and held-out metrics would score rows the model saw (list the splits "
                                    "in one entry)")
-    config.unlabeled.path = _resolve(config.unlabeled.path, base)
-    config.taxonomy = _resolve(config.taxonomy, base)
+    config.unlabeled.path = path_from_config(config.unlabeled.path, base)
+    config.taxonomy = path_from_config(config.taxonomy, base)
     if not config.data:
         raise InputError(path, "no [[data]] files given")
     for key, file in (("taxonomy", config.taxonomy), ("unlabeled.path", config.unlabeled.path)):

