@@ -176,8 +176,9 @@ def _trimmed(masked: str, start: int, end: int) -> tuple[int, int]:
 def _balanced(text: str, start: int, end: int) -> tuple[int, int]:
     """The sentence widened by an emphasis marker right before or after it when the sentence holds
     its other half: "**Захарова:** Встреча ..." rather than "Захарова:** Встреча ..."."""
+    sentence = text[start:end]
     for marker in _EMPHASIS:
-        if marker in text[start:end] and text[start:end].count(marker) % 2:
+        if sentence.count(marker) % 2:
             if start >= len(marker) and text.startswith(marker, start - len(marker)):
                 start -= len(marker)
             elif text.startswith(marker, end):
