@@ -18,10 +18,45 @@ A reader is a module with
         unless ``skip_bad`` is true: then it is recorded with ``stats.skip(...)``.
         Messages that are not posts (service messages) are counted in
         ``stats.service_messages`` and not yielded.
+
+and optionally
+
+    def read_columns(path: Path, *, stats: IngestStats, skip_bad: bool = False, **options)
+            -> Iterator[dict | PostColumns]
+        The same posts in the same order, where it can as :class:`PostColumns` (whole
+        blocks of posts as Arrow columns, never converted one by one); the table
+        builder uses it when it exists.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+
+import pyarrow as pa
+
+
+@dataclass
+class PostColumns:
+    """Consecutive posts as Arrow arrays, one per reader field; a field left None is null for every post.
+
+    ``links`` and ``hashtags`` are always left to the table builder (found in the text), ``has_media``
+    is false. Text, channel and source are never null.
+    """
+
+    text: pa.Array
+    channel: pa.Array
+    source: pa.Array
+    date: pa.Array | None = None
+    message_id: pa.Array | None = None
+    id: pa.Array | None = None
+    views: pa.Array | None = None
+    forwards: pa.Array | None = None
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    def slice(self, start: int, length: int) -> PostColumns:
+        return replace(self, **{item.name: getattr(self, item.name).slice(start, length)
+                                for item in fields(self) if getattr(self, item.name) is not None})
 
 
 @dataclass

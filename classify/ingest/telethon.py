@@ -17,6 +17,12 @@ hashtags are read from it, unless the records carry them as lists (the post tabl
 ``classify ingest`` writes, whose ``reactions_by_emoji`` are kept too), so such a table
 reads back as the same posts. Unknown columns are ignored.
 
+JSON lines are read in blocks of about 2 MB. :func:`read_columns` (what the table
+builder uses) parses a block with Arrow's JSON reader straight into columns when all
+its records are flat (text, message id, channel or sender id, ISO date, view and
+forward counts, any fields this reader ignores); other blocks, and every error, go
+through the record-by-record conversion of :func:`read`, which stays the definition.
+
 Errors name the file and the line (JSONL, CSV) or record (JSON list): invalid
 JSON, a record without text, a bad number or date raise :class:`InputError`
 unless ``skip_bad``; bytes that are not UTF-8 always raise, with the byte
@@ -25,13 +31,20 @@ offset, because the whole file is then in another encoding.
 from __future__ import annotations
 
 import csv
+import io
 from codecs import BOM_UTF8
 from datetime import datetime, timezone
+from itertools import islice
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
+
 from classify.errors import InputError
-from classify.ingest._base import IngestStats
+from classify.ingest._base import IngestStats, PostColumns
 from classify.ingest.entities import reaction_key, scan_plain
 
 try:  # orjson parses JSON lines about 1.5x faster; the stdlib is the fallback
@@ -364,31 +377,64 @@ def _not_utf8(path, error: UnicodeDecodeError, line_number: int, line_offset: in
                       location=f"line {line_number}, byte {line_offset + error.start}")
 
 
+JSONL_BLOCK_BYTES = 1 << 21
+"""JSON lines are read in blocks of about this many bytes, each ending at a line end."""
+RECORDS_PER_BLOCK = 4096
+"""Posts per block :func:`read_columns` gives of files other than JSON lines."""
+
+
+def _line_blocks(path: Path) -> Iterator[tuple[bytes, int, int]]:
+    """(block, number of its first line, byte offset of its start) of the file, in order."""
+    with open(path, "rb") as handle:
+        number, offset, rest = 1, 0, b""
+        while True:
+            data = handle.read(JSONL_BLOCK_BYTES)
+            if not data:
+                if rest:
+                    yield rest, number, offset
+                return
+            data = rest + data if rest else data
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:  # a line longer than a block: read on
+                rest = data
+                continue
+            block, rest = data[:cut], data[cut:]
+            yield block, number, offset
+            number += block.count(b"\n")
+            offset += cut
+
+
+def _block_records(path: Path, stats: IngestStats, skip_bad: bool, block: bytes, first_number: int,
+                   first_offset: int) -> Iterator[tuple[object, str, int]]:
+    """(record, location, line number) for each non-blank line of a block of JSON lines."""
+    source = f"{path}:"  # formatted once: formatting a Path costs a call per line
+    offset = first_offset
+    for number, line in enumerate(io.BytesIO(block), first_number):
+        line_offset, offset = offset, offset + len(line)
+        if line_offset == 0 and line.startswith(BOM_UTF8):
+            line, line_offset = line[3:], 3
+        try:
+            record = _loads(line)
+        except _JSONError as error:
+            if not line.strip():
+                continue
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                raise _not_utf8(path, bad, number, line_offset) from None
+            reason = "truncated JSON (the line ends early)" if not line.endswith(b"\n") else \
+                f"invalid JSON ({str(error).splitlines()[0]})"
+            if not skip_bad:
+                raise InputError(path, reason, location=f"line {number}") from None
+            stats.skip(f"{path}: line {number}", reason)
+            continue
+        yield record, f"{source}{number}", number
+
+
 def _jsonl_records(path: Path, stats: IngestStats, skip_bad: bool) -> Iterator[tuple[object, str, int]]:
     """(record, location, line number) for each non-blank line."""
-    source = f"{path}:"  # formatted once: formatting a Path costs a call per line
-    offset = 0
-    with open(path, "rb") as handle:
-        for number, line in enumerate(handle, 1):
-            line_offset, offset = offset, offset + len(line)
-            if number == 1 and line.startswith(BOM_UTF8):
-                line, line_offset = line[3:], 3
-            try:
-                record = _loads(line)
-            except _JSONError as error:
-                if not line.strip():
-                    continue
-                try:
-                    line.decode("utf-8")
-                except UnicodeDecodeError as bad:
-                    raise _not_utf8(path, bad, number, line_offset) from None
-                reason = "truncated JSON (the line ends early)" if not line.endswith(b"\n") else \
-                    f"invalid JSON ({str(error).splitlines()[0]})"
-                if not skip_bad:
-                    raise InputError(path, reason, location=f"line {number}") from None
-                stats.skip(f"{path}: line {number}", reason)
-                continue
-            yield record, f"{source}{number}", number
+    for block, first_number, first_offset in _line_blocks(path):
+        yield from _block_records(path, stats, skip_bad, block, first_number, first_offset)
 
 
 def _decoded_lines(path: Path, handle) -> Iterator[str]:
@@ -498,6 +544,40 @@ def _parquet_records(path: Path) -> Iterator[tuple[object, str, int]]:
                          location=f"record {index}") from None
 
 
+def _opened(path: Path, layout: str | None, channel: str | None) -> tuple[bytes, str, str]:
+    """(head of the file, layout, channel of records that name none), after checking the arguments."""
+    if layout is not None and layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}, not {layout!r}")
+    if path.stat().st_size == 0:
+        raise InputError(path, "empty file")
+    with open(path, "rb") as handle:
+        head = handle.read(64 * 1024)
+    return head, layout or detect_layout(path, head), channel or path.stem
+
+
+def _is_json_lines(path: Path, head: bytes) -> bool:
+    suffix = path.suffix.lower()
+    return (suffix not in _TABLE_SUFFIXES and suffix != _PARQUET_SUFFIX
+            and not head.removeprefix(BOM_UTF8).lstrip().startswith(b"["))
+
+
+def _posts(path: Path, records, layout_name: str, default_channel: str, stats: IngestStats, skip_bad: bool,
+           tally: list[int]) -> Iterator[dict]:
+    """The posts of ``records``; ``tally`` counts [posts, records skipped]."""
+    for record, source, number in records:
+        try:
+            if isinstance(record, _BadRecord):
+                raise record
+            yield _post(record, layout_name, default_channel, source)
+            tally[0] += 1
+        except _BadRecord as error:
+            where = f"record {number}" if "#" in source else f"line {number}"
+            if not skip_bad:
+                raise InputError(path, str(error), location=where) from None
+            stats.skip(f"{path}: {where}", str(error))
+            tally[1] += 1
+
+
 def read(path, *, stats: IngestStats, skip_bad: bool = False, layout: str | None = None,
          channel: str | None = None) -> Iterator[dict]:
     """Yield one post dict per record of a Telethon dump or plain post table.
@@ -505,35 +585,119 @@ def read(path, *, stats: IngestStats, skip_bad: bool = False, layout: str | None
     ``channel`` names the channel of records that carry none (default: the file name).
     """
     path = Path(path)
-    if layout is not None and layout not in LAYOUTS:
-        raise ValueError(f"layout must be one of {LAYOUTS}, not {layout!r}")
-    if path.stat().st_size == 0:
-        raise InputError(path, "empty file")
-    with open(path, "rb") as handle:
-        head = handle.read(64 * 1024)
-    layout_name = layout or detect_layout(path, head)
-    default_channel = channel or path.stem
+    head, layout_name, default_channel = _opened(path, layout, channel)
     suffix = path.suffix.lower()
     if suffix in _TABLE_SUFFIXES:
         records = _csv_records(path)
     elif suffix == _PARQUET_SUFFIX:
         records = _parquet_records(path)
-    elif head.removeprefix(BOM_UTF8).lstrip().startswith(b"["):
+    elif not _is_json_lines(path, head):
         records = _json_list_records(path)
     else:
         records = _jsonl_records(path, stats, skip_bad)
-    count = skipped = 0
-    for record, source, number in records:
-        try:
-            if isinstance(record, _BadRecord):
-                raise record
-            yield _post(record, layout_name, default_channel, source)
-            count += 1
-        except _BadRecord as error:
-            where = f"record {number}" if "#" in source else f"line {number}"
-            if not skip_bad:
-                raise InputError(path, str(error), location=where) from None
-            stats.skip(f"{path}: {where}", str(error))
-            skipped += 1
-    if count == 0 and not skipped:
+    tally = [0, 0]
+    yield from _posts(path, records, layout_name, default_channel, stats, skip_bad, tally)
+    if tally == [0, 0]:
         raise InputError(path, "empty file: no records")
+
+
+def read_columns(path, *, stats: IngestStats, skip_bad: bool = False, layout: str | None = None,
+                 channel: str | None = None) -> Iterator[list[dict] | PostColumns]:
+    """The posts of :func:`read` in blocks: each block of JSON lines whose records are all flat
+    (:func:`_flat_columns`) as one :class:`PostColumns` parsed by Arrow's JSON reader, other blocks
+    and other files as lists of post dicts."""
+    path = Path(path)
+    head, layout_name, default_channel = _opened(path, layout, channel)
+    if not _is_json_lines(path, head):
+        posts = read(path, stats=stats, skip_bad=skip_bad, layout=layout_name, channel=channel)
+        while block := list(islice(posts, RECORDS_PER_BLOCK)):
+            yield block
+        return
+    tally = [0, 0]
+    for block, first_number, first_offset in _line_blocks(path):
+        columns = _flat_columns(path, block, first_number, first_offset, layout_name, default_channel)
+        if columns is None:
+            records = _block_records(path, stats, skip_bad, block, first_number, first_offset)
+            yield list(_posts(path, records, layout_name, default_channel, stats, skip_bad, tally))
+        else:
+            tally[0] += len(columns)
+            yield columns
+    if tally == [0, 0]:
+        raise InputError(path, "empty file: no records")
+
+
+# --- flat records as columns ------------------------------------------------
+
+# Fields of flat records with the Arrow type their values must convert to (else the record-by-record
+# reader takes the block). Fields absent from a block read as all null.
+_FLAT_TYPES = {"text": pa.string(), "channel": pa.string(), "message_id": pa.int64(),
+               "date": pa.timestamp("us", tz="UTC"), "views": pa.int64(), "forwards": pa.int64()}
+_FLAT_SCHEMA = pa.schema(list(_FLAT_TYPES.items()))
+# Fields :func:`_post` reads beyond those: a block with any of them goes record by record.
+_RECORD_FIELDS = (_OPTIONAL_FIELDS - {"views", "forwards"}) | {
+    "message", "links", "hashtags", "_", "peer_id", "chat_id", "channel_id", "channel_name", "chat", "username"}
+_ID_TYPES = (pa.string(), pa.int64())
+_READ_OPTIONS = pa_json.ReadOptions(use_threads=False, block_size=JSONL_BLOCK_BYTES * 2)
+
+
+def _flat_columns(path: Path, block: bytes, first_number: int, first_offset: int, layout_name: str,
+                  default_channel: str) -> PostColumns | None:
+    """The block's posts as columns when every record is flat: an object with a text (a string) and,
+    for Telethon dumps, a message id (an integer), a channel name (or a sender id, or none in any record),
+    maybe an ISO date and view and forward counts, and fields :func:`_post` ignores; the block valid
+    UTF-8 with one record per line. None otherwise: the record-by-record reader then gives the same
+    posts, or the error with its line."""
+    if first_offset == 0:
+        block = block.removeprefix(BOM_UTF8)
+    try:
+        _utf8_checked(block)
+        table = pa_json.read_json(io.BytesIO(block), read_options=_READ_OPTIONS, parse_options=pa_json.ParseOptions(
+            explicit_schema=_FLAT_SCHEMA, unexpected_field_behavior="infer"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    lines = block.count(b"\n") + (not block.endswith(b"\n"))
+    if table.num_rows != lines or not _RECORD_FIELDS.isdisjoint(table.column_names):
+        return None  # blank lines (numbering would slip), or fields only the record reader converts
+    columns = {name: table.column(name).combine_chunks() for name in table.column_names}
+    text = columns["text"]
+    if text.null_count:  # no text field, or text null: the record reader tells them apart
+        return None
+    channel = _flat_channel(columns, default_channel, table.num_rows)
+    if channel is None:
+        return None
+    numbers = pa.array(range(first_number, first_number + table.num_rows), type=pa.int64())
+    source = pc.binary_join_element_wise(f"{path}:", pc.cast(numbers, pa.string()), "")
+    found = {name: columns[name] for name in ("date", "views", "forwards") if columns[name].null_count < len(text)}
+    if layout_name == "table":
+        post_id = _names(columns["id"]) if "id" in columns else None
+        if post_id is None:
+            return None
+        return PostColumns(text=text, channel=channel, source=source, id=post_id, **found)
+    message_id = columns["message_id"]
+    if message_id.null_count:
+        return None
+    return PostColumns(text=text, channel=channel, source=source, message_id=message_id, **found)
+
+
+def _flat_channel(columns: dict[str, pa.Array], default_channel: str, rows: int) -> pa.Array | None:
+    """The channel of each record as :func:`_channel` finds it, or None when that is not the same field
+    for all (some records without a channel name, an empty name, a sender id that is not a number or name)."""
+    for name in ("channel", "sender_id"):
+        values = columns.get(name)
+        if values is not None and values.null_count < rows:
+            return _names(values)
+    return pa.array([default_channel] * rows, type=pa.string())
+
+
+def _names(values: pa.Array) -> pa.Array | None:
+    """Ids or names as ``str()`` gives them, when all are strings or all integers, none null or empty; else None."""
+    if values.null_count or values.type not in _ID_TYPES:
+        return None
+    values = pc.cast(values, pa.string())
+    return values if pc.all(pc.greater(pc.utf8_length(values), 0)).as_py() else None
+
+
+def _utf8_checked(block: bytes) -> None:
+    """Raises ``pa.ArrowInvalid`` unless the block is UTF-8 (Arrow's JSON reader does not check)."""
+    offsets = pa.py_buffer(np.array([0, len(block)], dtype=np.int64))
+    pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(block)]).validate(full=True)
