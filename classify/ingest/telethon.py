@@ -383,15 +383,15 @@ RECORDS_PER_BLOCK = 4096
 """Posts per block :func:`read_columns` gives of files other than JSON lines."""
 
 
-def _line_blocks(path: Path) -> Iterator[tuple[bytes, int, int]]:
-    """(block, number of its first line, byte offset of its start) of the file, in order."""
+def _line_blocks(path: Path) -> Iterator[tuple[bytes, int, int, int]]:
+    """(block, number of its first line, byte offset of its start, line ends in it) of the file, in order."""
     with open(path, "rb") as handle:
         number, offset, rest = 1, 0, b""
         while True:
             data = handle.read(JSONL_BLOCK_BYTES)
             if not data:
                 if rest:
-                    yield rest, number, offset
+                    yield rest, number, offset, rest.count(b"\n")
                 return
             data = rest + data if rest else data
             cut = data.rfind(b"\n") + 1
@@ -399,8 +399,9 @@ def _line_blocks(path: Path) -> Iterator[tuple[bytes, int, int]]:
                 rest = data
                 continue
             block, rest = data[:cut], data[cut:]
-            yield block, number, offset
-            number += block.count(b"\n")
+            line_ends = block.count(b"\n")
+            yield block, number, offset, line_ends
+            number += line_ends
             offset += cut
 
 
@@ -433,7 +434,7 @@ def _block_records(path: Path, stats: IngestStats, skip_bad: bool, block: bytes,
 
 def _jsonl_records(path: Path, stats: IngestStats, skip_bad: bool) -> Iterator[tuple[object, str, int]]:
     """(record, location, line number) for each non-blank line."""
-    for block, first_number, first_offset in _line_blocks(path):
+    for block, first_number, first_offset, _ in _line_blocks(path):
         yield from _block_records(path, stats, skip_bad, block, first_number, first_offset)
 
 
@@ -614,8 +615,9 @@ def read_columns(path, *, stats: IngestStats, skip_bad: bool = False, layout: st
             yield block
         return
     tally = [0, 0]
-    for block, first_number, first_offset in _line_blocks(path):
-        columns = _flat_columns(path, block, first_number, first_offset, layout_name, default_channel)
+    for block, first_number, first_offset, line_ends in _line_blocks(path):
+        lines = line_ends + (not block.endswith(b"\n"))
+        columns = _flat_columns(path, block, first_number, first_offset, lines, layout_name, default_channel)
         if columns is None:
             records = _block_records(path, stats, skip_bad, block, first_number, first_offset)
             yield list(_posts(path, records, layout_name, default_channel, stats, skip_bad, tally))
@@ -640,7 +642,7 @@ _ID_TYPES = (pa.string(), pa.int64())
 _READ_OPTIONS = pa_json.ReadOptions(use_threads=False, block_size=JSONL_BLOCK_BYTES * 2)
 
 
-def _flat_columns(path: Path, block: bytes, first_number: int, first_offset: int, layout_name: str,
+def _flat_columns(path: Path, block: bytes, first_number: int, first_offset: int, lines: int, layout_name: str,
                   default_channel: str) -> PostColumns | None:
     """The block's posts as columns when every record is flat: an object with a text (a string) and,
     for Telethon dumps, a message id (an integer), a channel name (or a sender id, or none in any record),
@@ -655,7 +657,6 @@ def _flat_columns(path: Path, block: bytes, first_number: int, first_offset: int
             explicit_schema=_FLAT_SCHEMA, unexpected_field_behavior="infer"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
-    lines = block.count(b"\n") + (not block.endswith(b"\n"))
     if table.num_rows != lines or not _RECORD_FIELDS.isdisjoint(table.column_names):
         return None  # blank lines (numbering would slip), or fields only the record reader converts
     columns = {name: table.column(name).combine_chunks() for name in table.column_names}
