@@ -383,29 +383,36 @@ RECORDS_PER_BLOCK = 4096
 """Posts per block :func:`read_columns` gives of files other than JSON lines."""
 
 
-def _line_blocks(path: Path) -> Iterator[tuple[bytes, int, int, int]]:
-    """(block, number of its first line, byte offset of its start, line ends in it) of the file, in order."""
+def _line_blocks(path: Path) -> Iterator[tuple[memoryview, int, int, int]]:
+    """(block, number of its first line, byte offset of its start, line ends in it) of the file, in order.
+
+    Every block is a view of one buffer, overwritten by the next block: reading each block into
+    new memory cost as much again in page faults as parsing it (the shared dump: 5,500 faults)."""
+    buffer = bytearray(JSONL_BLOCK_BYTES)
+    number, offset, kept = 1, 0, 0  # kept: bytes of a line not ended yet, at the buffer's start
     with open(path, "rb") as handle:
-        number, offset, rest = 1, 0, b""
         while True:
-            data = handle.read(JSONL_BLOCK_BYTES)
-            if not data:
-                if rest:
-                    yield rest, number, offset, rest.count(b"\n")
+            if kept == len(buffer):  # a line longer than the buffer: a larger one (views of this one may live on)
+                buffer = buffer + bytes(len(buffer))
+            view = memoryview(buffer)
+            size = kept + handle.readinto(view[kept:])
+            if size == kept:
+                if kept:
+                    yield view[:kept], number, offset, buffer.count(b"\n", 0, kept)
                 return
-            data = rest + data if rest else data
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:  # a line longer than a block: read on
-                rest = data
+            cut = buffer.rfind(b"\n", 0, size) + 1
+            if cut == 0:
+                kept = size
                 continue
-            block, rest = data[:cut], data[cut:]
-            line_ends = block.count(b"\n")
-            yield block, number, offset, line_ends
+            line_ends = buffer.count(b"\n", 0, cut)
+            yield view[:cut], number, offset, line_ends
             number += line_ends
             offset += cut
+            kept = size - cut
+            buffer[:kept] = buffer[cut:size]
 
 
-def _block_records(path: Path, stats: IngestStats, skip_bad: bool, block: bytes, first_number: int,
+def _block_records(path: Path, stats: IngestStats, skip_bad: bool, block: memoryview, first_number: int,
                    first_offset: int) -> Iterator[tuple[object, str, int]]:
     """(record, location, line number) for each non-blank line of a block of JSON lines."""
     source = f"{path}:"  # formatted once: formatting a Path costs a call per line
@@ -616,7 +623,7 @@ def read_columns(path, *, stats: IngestStats, skip_bad: bool = False, layout: st
         return
     tally = [0, 0]
     for block, first_number, first_offset, line_ends in _line_blocks(path):
-        lines = line_ends + (not block.endswith(b"\n"))
+        lines = line_ends + (block[-1] != ord("\n"))
         columns = _flat_columns(path, block, first_number, first_offset, lines, layout_name, default_channel)
         if columns is None:
             records = _block_records(path, stats, skip_bad, block, first_number, first_offset)
@@ -642,18 +649,18 @@ _ID_TYPES = (pa.string(), pa.int64())
 _READ_OPTIONS = pa_json.ReadOptions(use_threads=False, block_size=JSONL_BLOCK_BYTES * 2)
 
 
-def _flat_columns(path: Path, block: bytes, first_number: int, first_offset: int, lines: int, layout_name: str,
+def _flat_columns(path: Path, block: memoryview, first_number: int, first_offset: int, lines: int, layout_name: str,
                   default_channel: str) -> PostColumns | None:
     """The block's posts as columns when every record is flat: an object with a text (a string) and,
     for Telethon dumps, a message id (an integer), a channel name (or a sender id, or none in any record),
     maybe an ISO date and view and forward counts, and fields :func:`_post` ignores; the block valid
     UTF-8 with one record per line. None otherwise: the record-by-record reader then gives the same
     posts, or the error with its line."""
-    if first_offset == 0:
-        block = block.removeprefix(BOM_UTF8)
+    if first_offset == 0 and block[:len(BOM_UTF8)] == BOM_UTF8:
+        block = block[len(BOM_UTF8):]
     try:
         _utf8_checked(block)
-        table = pa_json.read_json(io.BytesIO(block), read_options=_READ_OPTIONS, parse_options=pa_json.ParseOptions(
+        table = pa_json.read_json(pa.BufferReader(pa.py_buffer(block)), read_options=_READ_OPTIONS, parse_options=pa_json.ParseOptions(
             explicit_schema=_FLAT_SCHEMA, unexpected_field_behavior="infer"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
@@ -698,7 +705,7 @@ def _names(values: pa.Array) -> pa.Array | None:
     return values if pc.all(pc.greater(pc.utf8_length(values), 0)).as_py() else None
 
 
-def _utf8_checked(block: bytes) -> None:
+def _utf8_checked(block: memoryview) -> None:
     """Raises ``pa.ArrowInvalid`` unless the block is UTF-8 (Arrow's JSON reader does not check)."""
     offsets = pa.py_buffer(np.array([0, len(block)], dtype=np.int64))
     pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(block)]).validate(full=True)

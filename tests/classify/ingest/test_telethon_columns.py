@@ -104,6 +104,7 @@ def test_blocks_are_taken_one_by_one(tmp_path, monkeypatch):
     path = tmp_path / "mixed.jsonl"
     records = [_post(number) for number in range(12)]
     records[5]["reply_to_message_id"] = 701
+    records[7]["text"] = "Длинное сообщение. " * 40  # a line longer than a block
     lines = [json.dumps(record, ensure_ascii=False) for record in records]
     lines.insert(9, "")  # a blank line: line numbers must not slip
     path.write_bytes(b"\xef\xbb\xbf" + ("\n".join(lines) + "\n").encode("utf-8"))  # with a byte order mark
