@@ -262,12 +262,22 @@ def _text_fields(texts: pa.Array | list[str], languages: bool = True, strings: l
     the compiled shortcut reads the Arrow buffers)."""
     by_strings = strings is not None and not kernels.available()
     langs = detect_languages(strings if by_strings else texts) if languages else [None] * len(texts)
-    found = []
-    if scanned:
+    return langs, _chunk_keys(texts), _links_and_hashtags(texts, strings, scanned) if scanned else []
+
+
+def _links_and_hashtags(texts: pa.Array | list[str], strings: list[str] | None,
+                        scanned: list[int]) -> list[tuple[list, list]]:
+    """:func:`scan_plain` of the texts at ``scanned``: by the compiled loop where it can (it reads
+    the Arrow buffers: no Python strings made), else in Python."""
+    found = kernels.links_and_hashtags(texts, scanned) if isinstance(texts, pa.Array) else None
+    if found is None:
         if strings is None:
             strings = texts.to_pylist() if isinstance(texts, pa.Array) else texts
-        found = [scan_plain(strings[index]) for index in scanned]
-    return langs, _chunk_keys(texts), found
+        return [scan_plain(strings[index]) for index in scanned]
+    for position, value in enumerate(found):
+        if value is None:
+            found[position] = scan_plain(texts[scanned[position]].as_py())
+    return found
 
 
 class _Completer:

@@ -1,6 +1,7 @@
-/* Compiled loops for the two per-text steps of reading posts: the ru/en language shortcut
- * (classify.text.lang._shortcut) and the normalised text behind duplicate keys
- * (classify.text.normalize.normalized_bytes).
+/* Compiled loops for the per-text steps of reading posts: the ru/en language shortcut
+ * (classify.text.lang._shortcut), the normalised text behind duplicate keys
+ * (classify.text.normalize.normalized_bytes) and the links and hashtags of plain text
+ * (classify.ingest.entities.scan_plain).
  *
  * Both work on an Arrow string column as (offsets, UTF-8 bytes). The Python functions stay the
  * definition: every character property used here (case, whitespace, word characters, the
@@ -278,13 +279,15 @@ typedef struct {
     Py_ssize_t count;
 } Column;
 
-static int open_column(PyObject *args, Column *column, Py_ssize_t *max_chars) {
+/* Parses (offsets, data), then max_chars when asked for, or else a third buffer when asked for. */
+static int open_column(PyObject *args, Column *column, Py_ssize_t *max_chars, Py_buffer *extra) {
     if (!configured) {
         PyErr_SetString(PyExc_RuntimeError, "classify.text._kernels is not configured");
         return -1;
     }
     int ok = max_chars ? PyArg_ParseTuple(args, "y*y*n", &column->offsets, &column->data, max_chars)
-                       : PyArg_ParseTuple(args, "y*y*", &column->offsets, &column->data);
+           : extra ? PyArg_ParseTuple(args, "y*y*y*", &column->offsets, &column->data, extra)
+                   : PyArg_ParseTuple(args, "y*y*", &column->offsets, &column->data);
     if (!ok) return -1;
     column->starts = column->offsets.buf;
     column->count = column->offsets.len / 8 - 1;
@@ -315,7 +318,7 @@ static void close_column(Column *column) {
 static PyObject *shortcut_codes(PyObject *self, PyObject *args) {
     Column column;
     Py_ssize_t max_chars;
-    if (open_column(args, &column, &max_chars) < 0) return NULL;
+    if (open_column(args, &column, &max_chars, NULL) < 0) return NULL;
     PyObject *result = PyBytes_FromStringAndSize(NULL, column.count);
     uint32_t *cp = result ? PyMem_Malloc(sizeof(uint32_t) * (max_chars > 0 ? max_chars : 1)) : NULL;
     if (!cp) {
@@ -407,7 +410,7 @@ static int has_link_mark(const uint8_t *text, Py_ssize_t size) {
 /* canonical_texts(offsets, data) -> list: normalized_bytes of each text, or None where Python must decide. */
 static PyObject *canonical_texts(PyObject *self, PyObject *args) {
     Column column;
-    if (open_column(args, &column, NULL) < 0) return NULL;
+    if (open_column(args, &column, NULL, NULL) < 0) return NULL;
     PyObject *result = PyList_New(column.count);
     Py_ssize_t longest = 1;
     for (Py_ssize_t i = 0; i < column.count; i++)
@@ -444,6 +447,144 @@ static PyObject *canonical_texts(PyObject *self, PyObject *args) {
     return result;
 }
 
+/* One character of UTF-8 at text[i] (i < size): its code point and byte length, or -1 for invalid UTF-8. */
+static inline int64_t char_at(const uint8_t *text, Py_ssize_t size, Py_ssize_t i, int *length) {
+    if (text[i] < 0x80) {
+        *length = 1;
+        return text[i];
+    }
+    uint32_t cp;
+    if (decode(text + i, size - i, &cp, 1) != 1) return -1;
+    *length = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    return cp;
+}
+
+static int contains(const uint8_t *text, Py_ssize_t size, const char *part) {
+    Py_ssize_t length = (Py_ssize_t)strlen(part);
+    for (Py_ssize_t i = 0; i + length <= size; i++)
+        if (text[i] == (uint8_t)part[0] && memcmp(text + i, part, (size_t)length) == 0) return 1;
+    return 0;
+}
+
+static inline int is_letter(uint8_t byte, char letter) { return (byte | 0x20) == letter; }
+
+/* Length of the URL start entities._URL matches at text[i] (http://, https://, tg://, t.me/, www. in any
+ * case, "ſ" for the s), or 0. */
+static Py_ssize_t url_start(const uint8_t *p, Py_ssize_t left) {
+    if (left >= 7 && is_letter(p[0], 'h') && is_letter(p[1], 't') && is_letter(p[2], 't') && is_letter(p[3], 'p')) {
+        if (left >= 8 && is_letter(p[4], 's') && memcmp(p + 5, "://", 3) == 0) return 8;
+        if (left >= 9 && p[4] == 0xC5 && p[5] == 0xBF && memcmp(p + 6, "://", 3) == 0) return 9;
+        return memcmp(p + 4, "://", 3) == 0 ? 7 : 0;
+    }
+    if (left >= 5 && is_letter(p[0], 't'))
+        return (is_letter(p[1], 'g') && memcmp(p + 2, "://", 3) == 0)
+            || (p[1] == '.' && is_letter(p[2], 'm') && is_letter(p[3], 'e') && p[4] == '/') ? 5 : 0;
+    if (left >= 4 && is_letter(p[0], 'w') && is_letter(p[1], 'w') && is_letter(p[2], 'w') && p[3] == '.') return 4;
+    return 0;
+}
+
+/* What ends a URL: [\s<>"'«»] */
+static inline int url_stop(int64_t c) {
+    return c == '<' || c == '>' || c == '"' || c == '\'' || c == 0xAB || c == 0xBB || is_space((uint32_t)c);
+}
+
+static int append_text(PyObject *list, const uint8_t *start, Py_ssize_t length) {
+    PyObject *item = PyUnicode_DecodeUTF8((const char *)start, length, "strict");
+    if (!item) return -1;
+    int failed = PyList_Append(list, item);
+    Py_DECREF(item);
+    return failed;
+}
+
+/* entities.scan_plain of one text into links and hashtags; 1 when done, 0 to leave the text to Python
+ * (invalid UTF-8, or a character beyond the tables next to a "#"), -1 on error. */
+static int scan_text(const uint8_t *t, Py_ssize_t size, PyObject *links, PyObject *hashtags) {
+    if (contains(t, size, "://") || contains(t, size, "www.") || contains(t, size, "t.me/")) {
+        Py_ssize_t i = 0;
+        while (i < size) {
+            Py_ssize_t start = url_start(t + i, size - i);
+            if (!start) {
+                i++;
+                continue;
+            }
+            Py_ssize_t end = i + start;
+            while (end < size) {
+                int length;
+                int64_t c = char_at(t, size, end, &length);
+                if (c < 0) return 0;
+                if (url_stop(c)) break;
+                end += length;
+            }
+            if (end == i + start) {
+                i++;
+                continue;
+            }
+            Py_ssize_t kept = end;  /* link.rstrip(_URL_TRAILING) */
+            while (kept > i && memchr(".,;:!?)]}", t[kept - 1], 9)) kept--;
+            if (append_text(links, t + i, kept - i) < 0) return -1;
+            i = end;
+        }
+    }
+    for (Py_ssize_t i = 0; i < size; i++) {
+        if (t[i] != '#') continue;
+        if (i > 0) {  /* the look-behind: no word character or "#" just before */
+            Py_ssize_t before = i - 1;
+            while (before > 0 && (t[before] & 0xC0) == 0x80) before--;
+            int length;
+            int64_t c = char_at(t, size, before, &length);
+            if (c < 0 || c >= TABLE_SIZE) return 0;
+            if (c == '#' || is_word((uint32_t)c)) continue;
+        }
+        Py_ssize_t end = i + 1;
+        while (end < size) {
+            int length;
+            int64_t c = char_at(t, size, end, &length);
+            if (c < 0 || c >= TABLE_SIZE) return 0;
+            if (!is_word((uint32_t)c)) break;
+            end += length;
+        }
+        if (end > i + 1) {
+            if (append_text(hashtags, t + i, end - i) < 0) return -1;
+            i = end - 1;
+        }
+    }
+    return 1;
+}
+
+/* scan_texts(offsets, data, rows) -> list: (links, hashtags) of each text at rows (int64), None where
+ * Python must decide. */
+static PyObject *scan_texts(PyObject *self, PyObject *args) {
+    Column column;
+    Py_buffer rows;
+    if (open_column(args, &column, NULL, &rows) < 0) return NULL;
+    const int64_t *row = rows.buf;
+    Py_ssize_t count = rows.len / 8;
+    PyObject *result = PyList_New(count);
+    for (Py_ssize_t k = 0; result && k < count; k++) {
+        if (row[k] < 0 || row[k] >= column.count) {
+            PyErr_SetString(PyExc_IndexError, "row out of range");
+            Py_CLEAR(result);
+            break;
+        }
+        int64_t start = column.starts[row[k]];
+        PyObject *links = PyList_New(0), *hashtags = PyList_New(0), *item = NULL;
+        int done = links && hashtags ? scan_text((const uint8_t *)column.data.buf + start,
+                                                 column.starts[row[k] + 1] - start, links, hashtags) : -1;
+        if (done > 0) item = PyTuple_Pack(2, links, hashtags);
+        else if (done == 0) item = Py_NewRef(Py_None);
+        Py_XDECREF(links);
+        Py_XDECREF(hashtags);
+        if (!item) {
+            Py_CLEAR(result);
+            break;
+        }
+        PyList_SET_ITEM(result, k, item);
+    }
+    PyBuffer_Release(&rows);
+    close_column(&column);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS,
      "configure(flags, letter_classes, russian_words, english_words, min_letters): the tables from Python."},
@@ -451,6 +592,8 @@ static PyMethodDef methods[] = {
      "shortcut_codes(offsets, data, max_chars) -> bytes of codes: 0 empty, 1 open, 2 ru, 3 en, 4 undecided."},
     {"canonical_texts", canonical_texts, METH_VARARGS,
      "canonical_texts(offsets, data) -> list of normalised texts (bytes), None where Python must decide."},
+    {"scan_texts", scan_texts, METH_VARARGS,
+     "scan_texts(offsets, data, rows) -> list of (links, hashtags) of the texts at rows, None where Python must decide."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,8 +1,8 @@
 """The compiled loops of ``classify.text._kernels``, fed with the Python definitions.
 
 The extension is optional (built when ``pip install`` finds a C compiler). When it is
-missing, :func:`shortcut_codes` and :func:`canonical_texts` return None and callers take
-their Python path, which gives the same results. The character properties the loops use
+missing, :func:`shortcut_codes`, :func:`canonical_texts` and :func:`links_and_hashtags`
+return None and callers take their Python path, which gives the same results. The character properties the loops use
 (case, whitespace, word characters, the letter classes, the function words) are read here
 from the very patterns and tables of :mod:`classify.text.lang` and
 :mod:`classify.text.normalize`, once per process, so the two paths cannot drift apart.
@@ -111,3 +111,13 @@ def canonical_texts(texts: pa.Array) -> list[bytes | None] | None:
         return None
     offsets, data = buffers
     return _configured().canonical_texts(offsets, data)
+
+
+def links_and_hashtags(texts: pa.Array, rows: list[int]) -> list[tuple[list[str], list[str]] | None] | None:
+    """``entities.scan_plain`` of the texts at ``rows`` (no nulls among them), None for a text the
+    compiled loop leaves to Python; None as a whole without the extension or for arrays with nulls."""
+    buffers = None if _kernels is None else _buffers(texts)
+    if buffers is None:
+        return None
+    offsets, data = buffers
+    return _configured().scan_texts(offsets, data, np.asarray(rows, dtype=np.int64))

@@ -83,6 +83,30 @@ def test_canonical_texts_agree_with_python():
             assert value == normalize.normalized_bytes(text), repr(text)
 
 
+_LINK_PIECES = [
+    "https://", "http://", "HTTP://", "hTtPs://", "httpſ://", "https//", "httpss://", "tg://", "TG://", "t.me/",
+    "T.Me/", "www.", "WWW.", "wWw.", "://", "h", "t", "w", ".", "/", "mid.ru", "новости", "a", "#", "##", "#тег",
+    "#Tag_1", "#1", "#_", "x#y", "\u0301", "а\u0301", "@", "<", ">", '"', "'", "«", "»", ")", "]", "}", ",", ";",
+    ":", "!", "?", "(", "[", "👍", "🇷🇺", "\U00020000", "中", " ", "\n", "\t", "\xa0", "\u2003", "\x1c", "\x85",
+]
+
+
+def test_links_and_hashtags_agree_with_python():
+    from classify.ingest.entities import scan_plain
+
+    rng = random.Random(5)
+    texts = _realistic_texts() + _random_texts(3000, seed=5) + [
+        "".join(rng.choice(_LINK_PIECES) for _ in range(rng.choice([1, 3, 8, 30]))) for _ in range(6000)]
+    found = kernels.links_and_hashtags(pa.array(texts, type=pa.large_string()), list(range(len(texts))))
+    assert sum(value is not None for value in found) > 0.95 * len(texts)
+    assert sum(bool(value and value[0]) for value in found) > 1000  # links found, not only empty lists
+    assert sum(bool(value and value[1]) for value in found) > 1000
+    for text, value in zip(texts, found):
+        if value is not None:
+            assert value == scan_plain(text), repr(text)
+    assert kernels.links_and_hashtags(pa.array(["#\U00020000"]), [0]) == [None]  # beyond the tables: Python
+
+
 def test_nulls_and_plain_strings():
     texts = pa.array(["Один", None, "two"])
     assert kernels.shortcut_codes(texts, 200) is None  # the caller's Python path handles nulls
@@ -107,3 +131,8 @@ def test_callers_give_the_same_results_through_the_kernels():
     array = pa.array(texts, type=pa.large_string())
     assert lang.detect_languages(array) == lang.detect_languages(texts)
     assert normalize.text_keys(array).tolist() == [normalize.text_key(text) for text in texts]
+    from classify.ingest.entities import scan_plain
+    from classify.ingest.table import _text_fields
+
+    rows = [row for row, text in enumerate(texts) if text]
+    assert _text_fields(array, scanned=rows)[2] == [scan_plain(texts[row]) for row in rows]
