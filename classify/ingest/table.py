@@ -269,7 +269,8 @@ def _links_and_hashtags(texts: pa.Array | list[str], strings: list[str] | None,
                         scanned: list[int]) -> list[tuple[list, list]]:
     """:func:`scan_plain` of the texts at ``scanned``: by the compiled loop where it can (it reads
     the Arrow buffers: no Python strings made), else in Python."""
-    found = kernels.links_and_hashtags(texts, scanned) if isinstance(texts, pa.Array) else None
+    with _cyclic_gc_paused():  # two new lists per post, no cycles among them
+        found = kernels.links_and_hashtags(texts, scanned) if isinstance(texts, pa.Array) else None
     if found is None:
         if strings is None:
             strings = texts.to_pylist() if isinstance(texts, pa.Array) else texts

@@ -460,9 +460,12 @@ static inline int64_t char_at(const uint8_t *text, Py_ssize_t size, Py_ssize_t i
 }
 
 static int contains(const uint8_t *text, Py_ssize_t size, const char *part) {
-    Py_ssize_t length = (Py_ssize_t)strlen(part);
-    for (Py_ssize_t i = 0; i + length <= size; i++)
-        if (text[i] == (uint8_t)part[0] && memcmp(text + i, part, (size_t)length) == 0) return 1;
+    size_t length = strlen(part);
+    const uint8_t *at = text, *end = text + size;
+    while ((size_t)(end - at) >= length && (at = memchr(at, part[0], (size_t)(end - at) - length + 1)) != NULL) {
+        if (memcmp(at, part, length) == 0) return 1;
+        at++;
+    }
     return 0;
 }
 
@@ -502,7 +505,8 @@ static int scan_text(const uint8_t *t, Py_ssize_t size, PyObject *links, PyObjec
     if (contains(t, size, "://") || contains(t, size, "www.") || contains(t, size, "t.me/")) {
         Py_ssize_t i = 0;
         while (i < size) {
-            Py_ssize_t start = url_start(t + i, size - i);
+            Py_ssize_t start = (t[i] | 0x20) == 'h' || (t[i] | 0x20) == 't' || (t[i] | 0x20) == 'w'
+                               ? url_start(t + i, size - i) : 0;
             if (!start) {
                 i++;
                 continue;
@@ -525,8 +529,11 @@ static int scan_text(const uint8_t *t, Py_ssize_t size, PyObject *links, PyObjec
             i = end;
         }
     }
-    for (Py_ssize_t i = 0; i < size; i++) {
-        if (t[i] != '#') continue;
+    Py_ssize_t from = 0;
+    const uint8_t *mark;
+    while (from < size && (mark = memchr(t + from, '#', (size_t)(size - from))) != NULL) {
+        Py_ssize_t i = mark - t;
+        from = i + 1;
         if (i > 0) {  /* the look-behind: no word character or "#" just before */
             Py_ssize_t before = i - 1;
             while (before > 0 && (t[before] & 0xC0) == 0x80) before--;
@@ -545,7 +552,7 @@ static int scan_text(const uint8_t *t, Py_ssize_t size, PyObject *links, PyObjec
         }
         if (end > i + 1) {
             if (append_text(hashtags, t + i, end - i) < 0) return -1;
-            i = end - 1;
+            from = end;
         }
     }
     return 1;
