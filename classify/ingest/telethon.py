@@ -658,6 +658,8 @@ def _flat_columns(path: Path, block: memoryview, first_number: int, first_offset
     posts, or the error with its line."""
     if first_offset == 0 and block[:len(BOM_UTF8)] == BOM_UTF8:
         block = block[len(BOM_UTF8):]
+    if _first_record_needs_conversion(block):  # richer dumps: every record has such fields, no need to parse all
+        return None
     try:
         _utf8_checked(block)
         table = pa_json.read_json(pa.BufferReader(pa.py_buffer(block)), read_options=_READ_OPTIONS, parse_options=pa_json.ParseOptions(
@@ -685,6 +687,16 @@ def _flat_columns(path: Path, block: memoryview, first_number: int, first_offset
     if message_id.null_count:
         return None
     return PostColumns(text=text, channel=channel, source=source, message_id=message_id, **found)
+
+
+def _first_record_needs_conversion(block: memoryview) -> bool:
+    """Whether the block's first record has fields only the record-by-record reader converts."""
+    first_line = bytes(block[:1 << 16]).split(b"\n", 1)[0]
+    try:
+        record = _loads(first_line)
+    except _JSONError:
+        return False  # or longer than the head: the whole block's parse decides
+    return isinstance(record, dict) and not _RECORD_FIELDS.isdisjoint(record)
 
 
 def _flat_channel(columns: dict[str, pa.Array], default_channel: str, rows: int) -> pa.Array | None:

@@ -93,10 +93,11 @@ def test_plain_table_keeps_its_ids(tmp_path, ids):
     _post(9, date="1740816000"),  # Unix time written as text
 ])
 def test_blocks_the_column_reader_cannot_take_are_read_record_by_record(tmp_path, odd_record):
-    path = tmp_path / "odd.jsonl"
-    _write_lines(path, [_post(1), odd_record])
-    assert _kinds(path) == ["records"]
-    _same_as_record_by_record(path)
+    for records in ([_post(1), odd_record], [odd_record, _post(1)]):
+        path = tmp_path / "odd.jsonl"
+        _write_lines(path, records)
+        assert _kinds(path) == ["records"]
+        _same_as_record_by_record(path)
 
 
 def test_blocks_are_taken_one_by_one(tmp_path, monkeypatch):
