@@ -17,8 +17,8 @@ a count of their text hash id.)
 Readers may leave ``links`` and ``hashtags`` out (None) for text that carries no
 entity information: the builder finds them in the plain text. Readers that can give
 whole blocks of posts as Arrow columns (``read_columns``: JSON lines of flat records)
-are read that way, and such blocks stay columns up to the frame (same table, about a
-fifth less work per post on the shared dump).
+are read that way, and such blocks stay columns up to the frame (the same table with
+less work per post: ``benchmarks/ingest.py`` times the Telethon reader both ways).
 
 ``jobs=N`` (N > 1) hands language identification, text hashing and that scan for
 links, about two thirds of the work, to N worker processes while this process reads and builds
