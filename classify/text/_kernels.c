@@ -75,6 +75,8 @@ static inline int find_word(const WordSet *set, uint64_t key) {
     return -1;
 }
 
+static void fill_kept_tables(void);
+
 static PyObject *configure(PyObject *self, PyObject *args) {
     Py_buffer table, classes, russian, english;
     int letters;
@@ -88,6 +90,7 @@ static PyObject *configure(PyObject *self, PyObject *args) {
     memcpy(letter_classes, classes.buf, 256);
     if (fill_words(&russian_words, &russian) < 0 || fill_words(&english_words, &english) < 0) goto done;
     min_letters = letters;
+    fill_kept_tables();
     configured = 1;
     result = Py_NewRef(Py_None);
 done:
@@ -354,42 +357,81 @@ static inline int ascii_alnum(uint32_t c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* normalized_bytes of one decoded text into out; returns its length, or -1 when a character
- * is neither ASCII, basic Cyrillic (U+0400-U+045F) nor a removed symbol. */
-static Py_ssize_t normalize(uint32_t *cp, Py_ssize_t n, char *out) {
-    for (Py_ssize_t i = 0; i < n; i++) {
-        uint32_t c = cp[i];
-        if (!(c < 0x80 || (c >= 0x400 && c <= 0x45F) || (flags_of(c) & F_KEY_SYMBOL))) return -1;
+/* One character of UTF-8 at text[i] (i < size): its code point and byte length, or -1 for invalid UTF-8. */
+static inline int64_t char_at(const uint8_t *text, Py_ssize_t size, Py_ssize_t i, int *length) {
+    if (text[i] < 0x80) {
+        *length = 1;
+        return text[i];
     }
-    n = keep_link_labels(cp, n);
-    char *end = out;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        uint32_t c = cp[i];
-        if (c < 0x80) {
-            if (ascii_alnum(c)) *end++ = (char)lower(c);
-        } else if (c >= 0x400 && c <= 0x45F) {
-            c = lower(c);
-            end = put_utf8(end, c == 0x451 ? 0x435 : c);
-        }
-    }
-    return end - out;
+    uint32_t cp;
+    if (decode(text + i, size - i, &cp, 1) != 1) return -1;
+    *length = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    return cp;
 }
 
-/* normalize() straight from UTF-8, for texts without a markdown link ("](" absent): no decoding
- * into code points. Same result, or -1 for the same texts. */
-static Py_ssize_t normalize_utf8(const uint8_t *text, Py_ssize_t size, char *out) {
+/* What normalize_utf8() keeps of each ASCII character (its lower case, 0: dropped) and of each character
+ * U+0400-U+047F written D0/D1 xx (its lower case, ё as е, as two UTF-8 bytes; 0: beyond U+045F). */
+static uint8_t kept_ascii[128];
+static uint16_t kept_cyrillic[128];
+
+static void fill_kept_tables(void) {
+    for (uint32_t c = 0; c < 128; c++) kept_ascii[c] = ascii_alnum(c) ? (uint8_t)lower(c) : 0;
+    for (uint32_t k = 0; k < 128; k++) {
+        uint32_t c = lower(0x400 + k);
+        char bytes[2];
+        put_utf8(bytes, c == 0x451 ? 0x435 : c);
+        kept_cyrillic[k] = 0x400 + k > 0x45F ? 0 : (uint16_t)((uint8_t)bytes[0] << 8 | (uint8_t)bytes[1]);
+    }
+}
+
+/* Where the markdown link whose "[" is at t[i] ends (just after its ")"), its label ending at *label_end;
+ * 0 when no link starts there (as normalize._MARKDOWN_LINK: label without "]" or newline, target without
+ * ")" or whitespace), -1 for invalid UTF-8. */
+static Py_ssize_t link_end(const uint8_t *t, Py_ssize_t size, Py_ssize_t i, Py_ssize_t *label_end) {
+    Py_ssize_t j = i + 1;
+    while (j < size && t[j] != ']' && t[j] != '\n') j++;
+    if (j + 1 >= size || t[j] != ']' || t[j + 1] != '(') return 0;
+    Py_ssize_t k = j + 2;
+    while (k < size && t[k] != ')') {
+        int length;
+        int64_t c = char_at(t, size, k, &length);
+        if (c < 0) return -1;
+        if (is_space((uint32_t)c)) return 0;
+        k += length;
+    }
+    if (k >= size) return 0;
+    *label_end = j;
+    return k + 1;
+}
+
+/* normalize.normalized_bytes of one text straight from its UTF-8 into out (kept characters keep their
+ * length): markdown links reduced to their labels when links is set, letters lower-cased (ё as е),
+ * punctuation, spaces and the key symbols dropped. Returns the length, or -1 when a character is neither
+ * ASCII, basic Cyrillic (U+0400-U+045F) nor a key symbol, for Python to decide. */
+static Py_ssize_t normalize_utf8(const uint8_t *text, Py_ssize_t size, char *out, int links) {
     char *end = out;
     Py_ssize_t i = 0;
     while (i < size) {
         uint8_t b = text[i];
+        if (b == '[' && links) {
+            Py_ssize_t label_end, after = link_end(text, size, i, &label_end);
+            if (after < 0) return -1;
+            if (after > 0) {
+                Py_ssize_t length = normalize_utf8(text + i + 1, label_end - i - 1, end, 0);
+                if (length < 0) return -1;
+                end += length;
+                i = after;
+                continue;
+            }
+        }
         if (b < 0x80) {
-            if (ascii_alnum(b)) *end++ = (char)lower(b);
+            if (kept_ascii[b]) *end++ = (char)kept_ascii[b];
             i++;
         } else if ((b == 0xD0 || b == 0xD1) && i + 1 < size && (text[i + 1] & 0xC0) == 0x80) {
-            uint32_t c = ((uint32_t)(b & 0x1F) << 6) | (text[i + 1] & 0x3F);
-            if (c > 0x45F) return -1;
-            c = lower(c);
-            end = put_utf8(end, c == 0x451 ? 0x435 : c);
+            uint16_t kept = kept_cyrillic[(b & 1) << 6 | (text[i + 1] & 0x3F)];
+            if (!kept) return -1;
+            *end++ = (char)(kept >> 8);
+            *end++ = (char)(kept & 0xFF);
             i += 2;
         } else {
             uint32_t c;
@@ -402,8 +444,8 @@ static Py_ssize_t normalize_utf8(const uint8_t *text, Py_ssize_t size, char *out
 }
 
 static int has_link_mark(const uint8_t *text, Py_ssize_t size) {
-    for (Py_ssize_t i = 0; i + 1 < size; i++)
-        if (text[i] == ']' && text[i + 1] == '(') return 1;
+    for (const uint8_t *at = text; size > 1 && (at = memchr(at, ']', (size_t)(text + size - 1 - at))) != NULL; at++)
+        if (at[1] == '(') return 1;
     return 0;
 }
 
@@ -415,10 +457,8 @@ static PyObject *canonical_texts(PyObject *self, PyObject *args) {
     Py_ssize_t longest = 1;
     for (Py_ssize_t i = 0; i < column.count; i++)
         if (column.starts[i + 1] - column.starts[i] > longest) longest = column.starts[i + 1] - column.starts[i];
-    uint32_t *cp = result ? PyMem_Malloc(sizeof(uint32_t) * longest) : NULL;
-    char *out = cp ? PyMem_Malloc(longest) : NULL;  /* kept characters keep their UTF-8 length */
+    char *out = result ? PyMem_Malloc(longest) : NULL;  /* kept characters keep their UTF-8 length */
     if (!out) {
-        PyMem_Free(cp);
         Py_XDECREF(result);
         close_column(&column);
         return PyErr_NoMemory();
@@ -426,13 +466,7 @@ static PyObject *canonical_texts(PyObject *self, PyObject *args) {
     const uint8_t *data = column.data.buf;
     for (Py_ssize_t i = 0; i < column.count; i++) {
         int64_t start = column.starts[i], size = column.starts[i + 1] - start;
-        Py_ssize_t length;
-        if (has_link_mark(data + start, size)) {
-            Py_ssize_t n = decode(data + start, size, cp, size);
-            length = n < 0 ? -1 : normalize(cp, n, out);
-        } else {
-            length = normalize_utf8(data + start, size, out);
-        }
+        Py_ssize_t length = normalize_utf8(data + start, size, out, has_link_mark(data + start, size));
         PyObject *item = length < 0 ? Py_NewRef(Py_None) : PyBytes_FromStringAndSize(out, length);
         if (!item) {
             Py_DECREF(result);
@@ -442,21 +476,8 @@ static PyObject *canonical_texts(PyObject *self, PyObject *args) {
         PyList_SET_ITEM(result, i, item);
     }
     PyMem_Free(out);
-    PyMem_Free(cp);
     close_column(&column);
     return result;
-}
-
-/* One character of UTF-8 at text[i] (i < size): its code point and byte length, or -1 for invalid UTF-8. */
-static inline int64_t char_at(const uint8_t *text, Py_ssize_t size, Py_ssize_t i, int *length) {
-    if (text[i] < 0x80) {
-        *length = 1;
-        return text[i];
-    }
-    uint32_t cp;
-    if (decode(text + i, size - i, &cp, 1) != 1) return -1;
-    *length = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    return cp;
 }
 
 static int contains(const uint8_t *text, Py_ssize_t size, const char *part) {

@@ -107,6 +107,19 @@ def test_links_and_hashtags_agree_with_python():
     assert kernels.links_and_hashtags(pa.array(["#\U00020000"]), [0]) == [None]  # beyond the tables: Python
 
 
+def test_canonical_texts_reduce_markdown_links_as_python_does():
+    pieces = ["[", "]", "(", ")", "](", "[a](b)", "[текст](https://t.me/x)", "[a\nb](c)", "[x](a b)", "[x](a\xa0b)",
+              "[é](ü)", "[x](é)", "[[a](b)", "[a]](b)", "[a](b))", "[](x)", "[a]()", "ё", "Ё", "é", "Б", "a", " ", "\n",
+              "\u2003", "👍"]
+    rng = random.Random(3)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.choice([1, 3, 8, 25]))) for _ in range(5000)]
+    canonical = kernels.canonical_texts(pa.array(texts, type=pa.large_string()))
+    assert sum(value is not None for value in canonical) > len(texts) // 3
+    for text, value in zip(texts, canonical):
+        if value is not None:
+            assert value == normalize.normalized_bytes(text), repr(text)
+
+
 def test_nulls_and_plain_strings():
     texts = pa.array(["Один", None, "two"])
     assert kernels.shortcut_codes(texts, 200) is None  # the caller's Python path handles nulls
