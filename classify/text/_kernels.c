@@ -23,6 +23,7 @@
 #define F_NON_RUSSIAN 8   /* a letter of another Cyrillic alphabet */
 #define F_RUSSIAN_ONLY 16 /* ы э ё, either case */
 #define F_KEY_SYMBOL 32   /* removed from normalised text */
+#define F_LANG_SYMBOL 64  /* blanked from what the language model reads (lang._SYMBOLS) */
 
 #define CODE_EMPTY 0
 #define CODE_OPEN 1
@@ -613,6 +614,95 @@ static PyObject *scan_texts(PyObject *self, PyObject *args) {
     return result;
 }
 
+/* Replaces each non-overlapping occurrence of marker (1 or 2 ASCII characters) by one space, left to right,
+ * as str.replace does. In place; returns the new length. */
+static Py_ssize_t blank_marker(uint32_t *cp, Py_ssize_t n, const char *marker) {
+    Py_ssize_t read = 0, write = 0, length = marker[1] ? 2 : 1;
+    while (read < n) {
+        if (cp[read] == (uint8_t)marker[0] && (length == 1 || (read + 1 < n && cp[read + 1] == (uint8_t)marker[1]))) {
+            cp[write++] = ' ';
+            read += length;
+        } else {
+            cp[write++] = cp[read++];
+        }
+    }
+    return write;
+}
+
+/* lang.clean_for_lid of a window of code points: links and mentions blanked (as lang._strip_links), the
+ * markdown markers blanked, runs of lang._SYMBOLS blanked, whitespace runs joined into single spaces
+ * (str.split), cut to max_chars at a space in the second half. In place; returns the new length. */
+static Py_ssize_t clean_window(uint32_t *cp, Py_ssize_t n, Py_ssize_t max_chars) {
+    static const char *const markers[] = {"**", "__", "~~", "||", "`", "#"};
+    n = keep_link_labels(cp, n);
+    n = blank_urls(cp, n);
+    n = blank_mentions(cp, n);
+    for (size_t m = 0; m < sizeof markers / sizeof *markers; m++) n = blank_marker(cp, n, markers[m]);
+    Py_ssize_t write = 0;
+    int space = 1;  /* at the start, or after a written space: no space to write */
+    for (Py_ssize_t read = 0; read < n; read++) {
+        uint8_t f = flags_of(cp[read]);
+        if (f & (F_SPACE | F_LANG_SYMBOL)) {
+            if (!space) cp[write++] = ' ';
+            space = 1;
+        } else {
+            cp[write++] = cp[read];
+            space = 0;
+        }
+    }
+    if (write && cp[write - 1] == ' ') write--;
+    if (write <= max_chars) return write;
+    Py_ssize_t cut = max_chars - 1;
+    while (cut >= 0 && cp[cut] != ' ') cut--;
+    return cut > max_chars / 2 ? cut : max_chars;
+}
+
+/* lid_windows(offsets, data, rows, max_chars) -> list: lang.clean_for_lid(text[:2 * max_chars], max_chars)
+ * of each text at rows (int64), None where Python must decide (a character beyond the tables). */
+static PyObject *lid_windows(PyObject *self, PyObject *args) {
+    Column column;
+    Py_buffer rows;
+    Py_ssize_t max_chars;
+    PyObject *offsets, *data, *rows_object;
+    if (!PyArg_ParseTuple(args, "OOOn", &offsets, &data, &rows_object, &max_chars)) return NULL;
+    PyObject *column_args = Py_BuildValue("(OOO)", offsets, data, rows_object);
+    if (!column_args) return NULL;
+    int opened = open_column(column_args, &column, NULL, &rows);
+    Py_DECREF(column_args);
+    if (opened < 0) return NULL;
+    Py_ssize_t window = 2 * (max_chars > 0 ? max_chars : 1);
+    const int64_t *row = rows.buf;
+    Py_ssize_t count = rows.len / 8;
+    PyObject *result = PyList_New(count);
+    uint32_t *cp = result ? PyMem_Malloc(sizeof(uint32_t) * window) : NULL;
+    if (result && !cp) {
+        Py_CLEAR(result);
+        PyErr_NoMemory();
+    }
+    for (Py_ssize_t k = 0; result && k < count; k++) {
+        if (row[k] < 0 || row[k] >= column.count) {
+            PyErr_SetString(PyExc_IndexError, "row out of range");
+            Py_CLEAR(result);
+            break;
+        }
+        int64_t start = column.starts[row[k]];
+        Py_ssize_t n = decode((const uint8_t *)column.data.buf + start, column.starts[row[k] + 1] - start, cp, window);
+        int known = n >= 0;
+        for (Py_ssize_t i = 0; known && i < n; i++) known = cp[i] < TABLE_SIZE;
+        PyObject *item = known ? PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, cp, clean_window(cp, n, max_chars))
+                               : Py_NewRef(Py_None);
+        if (!item) {
+            Py_CLEAR(result);
+            break;
+        }
+        PyList_SET_ITEM(result, k, item);
+    }
+    PyMem_Free(cp);
+    PyBuffer_Release(&rows);
+    close_column(&column);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS,
      "configure(flags, letter_classes, russian_words, english_words, min_letters): the tables from Python."},
@@ -620,6 +710,8 @@ static PyMethodDef methods[] = {
      "shortcut_codes(offsets, data, max_chars) -> bytes of codes: 0 empty, 1 open, 2 ru, 3 en, 4 undecided."},
     {"canonical_texts", canonical_texts, METH_VARARGS,
      "canonical_texts(offsets, data) -> list of normalised texts (bytes), None where Python must decide."},
+    {"lid_windows", lid_windows, METH_VARARGS,
+     "lid_windows(offsets, data, rows, max_chars) -> list of cleaned heads for the language model, None where Python must decide."},
     {"scan_texts", scan_texts, METH_VARARGS,
      "scan_texts(offsets, data, rows) -> list of (links, hashtags) of the texts at rows, None where Python must decide."},
     {NULL, NULL, 0, NULL},

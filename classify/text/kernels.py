@@ -1,8 +1,8 @@
 """The compiled loops of ``classify.text._kernels``, fed with the Python definitions.
 
 The extension is optional (built when ``pip install`` finds a C compiler). When it is
-missing, :func:`shortcut_codes`, :func:`canonical_texts` and :func:`links_and_hashtags`
-return None and callers take their Python path, which gives the same results. The character properties the loops use
+missing, :func:`shortcut_codes`, :func:`canonical_texts`, :func:`lid_windows` and
+:func:`links_and_hashtags` return None and callers take their Python path, which gives the same results. The character properties the loops use
 (case, whitespace, word characters, the letter classes, the function words) are read here
 from the very patterns and tables of :mod:`classify.text.lang` and
 :mod:`classify.text.normalize`, once per process, so the two paths cannot drift apart.
@@ -22,7 +22,7 @@ except ImportError:  # built without a C compiler
     _kernels = None
 
 _TABLE_SIZE = 0x20000  # the BMP and plane 1 (emoji); characters beyond are left to Python
-LANG_SIMPLE, SPACE, WORD, NON_RUSSIAN, RUSSIAN_ONLY, KEY_SYMBOL = 1, 2, 4, 8, 16, 32
+LANG_SIMPLE, SPACE, WORD, NON_RUSSIAN, RUSSIAN_ONLY, KEY_SYMBOL, LANG_SYMBOL = 1, 2, 4, 8, 16, 32, 64
 EMPTY, OPEN, RU, EN, DEFER = range(5)
 _MAX_WORD_CHARS = 10
 
@@ -48,7 +48,7 @@ def character_flags() -> bytearray:
             flags[code] = LANG_SIMPLE
     for bit, pattern in ((SPACE, re.compile(r"\s")), (WORD, re.compile(r"\w")),
                          (NON_RUSSIAN, lang._NON_RUSSIAN_CYRILLIC), (RUSSIAN_ONLY, lang._RUSSIAN_ONLY),
-                         (KEY_SYMBOL, normalize._SYMBOLS)):
+                         (KEY_SYMBOL, normalize._SYMBOLS), (LANG_SYMBOL, lang._SYMBOLS)):
         for code in _positions(pattern, chars):
             flags[code] |= bit
     return flags
@@ -121,3 +121,13 @@ def links_and_hashtags(texts: pa.Array, rows: list[int]) -> list[tuple[list[str]
         return None
     offsets, data = buffers
     return _configured().scan_texts(offsets, data, np.asarray(rows, dtype=np.int64))
+
+
+def lid_windows(texts: pa.Array, rows: list[int], max_chars: int) -> list[str | None] | None:
+    """``lang.clean_for_lid(text[:2 * max_chars], max_chars)`` of the texts at ``rows``, None for a text the
+    compiled loop leaves to Python; None as a whole without the extension or for arrays with nulls."""
+    buffers = None if _kernels is None else _buffers(texts)
+    if buffers is None:
+        return None
+    offsets, data = buffers
+    return _configured().lid_windows(offsets, data, np.asarray(rows, dtype=np.int64), max_chars)

@@ -107,6 +107,18 @@ def test_links_and_hashtags_agree_with_python():
     assert kernels.links_and_hashtags(pa.array(["#\U00020000"]), [0]) == [None]  # beyond the tables: Python
 
 
+@pytest.mark.parametrize("max_chars", [200, 15])
+def test_lid_windows_agree_with_python(max_chars):
+    texts = [text for text in _realistic_texts() + _random_texts(6000, seed=max_chars + 1) if text]
+    cleaned = kernels.lid_windows(pa.array(texts, type=pa.large_string()), list(range(len(texts))), max_chars)
+    assert sum(value is not None for value in cleaned) > 0.9 * len(texts)
+    assert sum(bool(value) for value in cleaned) > 0.5 * len(texts)  # not all cleaned away
+    for text, value in zip(texts, cleaned):
+        if value is not None:
+            assert value == lang.clean_for_lid(text[:2 * max_chars], max_chars), repr(text)
+    assert kernels.lid_windows(pa.array(["\U000e0041 tag"]), [0], 200) == [None]  # beyond the tables: Python
+
+
 def test_canonical_texts_reduce_markdown_links_as_python_does():
     pieces = ["[", "]", "(", ")", "](", "[a](b)", "[текст](https://t.me/x)", "[a\nb](c)", "[x](a b)", "[x](a\xa0b)",
               "[é](ü)", "[x](é)", "[[a](b)", "[a]](b)", "[a](b))", "[](x)", "[a]()", "ё", "Ё", "é", "Б", "a", " ", "\n",
