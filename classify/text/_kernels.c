@@ -283,15 +283,16 @@ typedef struct {
     Py_ssize_t count;
 } Column;
 
-/* Parses (offsets, data), then max_chars when asked for, or else a third buffer when asked for. */
-static int open_column(PyObject *args, Column *column, Py_ssize_t *max_chars, Py_buffer *extra) {
+/* Parses (offsets, data), then rows (int64 positions of texts) when asked for, then max_chars when asked for. */
+static int open_column(PyObject *args, Column *column, Py_ssize_t *max_chars, Py_buffer *rows) {
     if (!configured) {
         PyErr_SetString(PyExc_RuntimeError, "classify.text._kernels is not configured");
         return -1;
     }
-    int ok = max_chars ? PyArg_ParseTuple(args, "y*y*n", &column->offsets, &column->data, max_chars)
-           : extra ? PyArg_ParseTuple(args, "y*y*y*", &column->offsets, &column->data, extra)
-                   : PyArg_ParseTuple(args, "y*y*", &column->offsets, &column->data);
+    int ok = rows && max_chars ? PyArg_ParseTuple(args, "y*y*y*n", &column->offsets, &column->data, rows, max_chars)
+           : max_chars ? PyArg_ParseTuple(args, "y*y*n", &column->offsets, &column->data, max_chars)
+           : rows ? PyArg_ParseTuple(args, "y*y*y*", &column->offsets, &column->data, rows)
+                  : PyArg_ParseTuple(args, "y*y*", &column->offsets, &column->data);
     if (!ok) return -1;
     column->starts = column->offsets.buf;
     column->count = column->offsets.len / 8 - 1;
@@ -316,6 +317,19 @@ static int open_column(PyObject *args, Column *column, Py_ssize_t *max_chars, Py
 static void close_column(Column *column) {
     PyBuffer_Release(&column->offsets);
     PyBuffer_Release(&column->data);
+}
+
+/* The rows of a column, checked: 0 with their count in *count, or -1 with an exception set. */
+static int checked_rows(const Column *column, const Py_buffer *rows, Py_ssize_t *count) {
+    const int64_t *row = rows->buf;
+    *count = rows->len / 8;
+    for (Py_ssize_t k = 0; k < *count; k++) {
+        if (row[k] < 0 || row[k] >= column->count) {
+            PyErr_SetString(PyExc_IndexError, "row out of range");
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* shortcut_codes(offsets, data, max_chars) -> bytes: per text EMPTY 0, OPEN 1, RU 2, EN 3, DEFER 4. */
@@ -587,14 +601,9 @@ static PyObject *scan_texts(PyObject *self, PyObject *args) {
     Py_buffer rows;
     if (open_column(args, &column, NULL, &rows) < 0) return NULL;
     const int64_t *row = rows.buf;
-    Py_ssize_t count = rows.len / 8;
-    PyObject *result = PyList_New(count);
+    Py_ssize_t count;
+    PyObject *result = checked_rows(&column, &rows, &count) < 0 ? NULL : PyList_New(count);
     for (Py_ssize_t k = 0; result && k < count; k++) {
-        if (row[k] < 0 || row[k] >= column.count) {
-            PyErr_SetString(PyExc_IndexError, "row out of range");
-            Py_CLEAR(result);
-            break;
-        }
         int64_t start = column.starts[row[k]];
         PyObject *links = PyList_New(0), *hashtags = PyList_New(0), *item = NULL;
         int done = links && hashtags ? scan_text((const uint8_t *)column.data.buf + start,
@@ -663,28 +672,17 @@ static PyObject *lid_windows(PyObject *self, PyObject *args) {
     Column column;
     Py_buffer rows;
     Py_ssize_t max_chars;
-    PyObject *offsets, *data, *rows_object;
-    if (!PyArg_ParseTuple(args, "OOOn", &offsets, &data, &rows_object, &max_chars)) return NULL;
-    PyObject *column_args = Py_BuildValue("(OOO)", offsets, data, rows_object);
-    if (!column_args) return NULL;
-    int opened = open_column(column_args, &column, NULL, &rows);
-    Py_DECREF(column_args);
-    if (opened < 0) return NULL;
+    if (open_column(args, &column, &max_chars, &rows) < 0) return NULL;
     Py_ssize_t window = 2 * (max_chars > 0 ? max_chars : 1);
     const int64_t *row = rows.buf;
-    Py_ssize_t count = rows.len / 8;
-    PyObject *result = PyList_New(count);
+    Py_ssize_t count;
+    PyObject *result = checked_rows(&column, &rows, &count) < 0 ? NULL : PyList_New(count);
     uint32_t *cp = result ? PyMem_Malloc(sizeof(uint32_t) * window) : NULL;
     if (result && !cp) {
         Py_CLEAR(result);
         PyErr_NoMemory();
     }
     for (Py_ssize_t k = 0; result && k < count; k++) {
-        if (row[k] < 0 || row[k] >= column.count) {
-            PyErr_SetString(PyExc_IndexError, "row out of range");
-            Py_CLEAR(result);
-            break;
-        }
         int64_t start = column.starts[row[k]];
         Py_ssize_t n = decode((const uint8_t *)column.data.buf + start, column.starts[row[k] + 1] - start, cp, window);
         int known = n >= 0;
