@@ -22,10 +22,10 @@ A reader is a module with
 and optionally
 
     def read_columns(path: Path, *, stats: IngestStats, skip_bad: bool = False, **options)
-            -> Iterator[dict | PostColumns]
-        The same posts in the same order, where it can as :class:`PostColumns` (whole
-        blocks of posts as Arrow columns, never converted one by one); the table
-        builder uses it when it exists.
+            -> Iterator[list[dict] | PostColumns]
+        The same posts in the same order, in blocks: where it can a :class:`PostColumns`
+        (posts as Arrow columns, never converted one by one), else a list of post dicts;
+        the table builder uses it when it exists.
 """
 from __future__ import annotations
 

@@ -594,19 +594,21 @@ def read(path, *, stats: IngestStats, skip_bad: bool = False, layout: str | None
     """
     path = Path(path)
     head, layout_name, default_channel = _opened(path, layout, channel)
-    suffix = path.suffix.lower()
-    if suffix in _TABLE_SUFFIXES:
-        records = _csv_records(path)
-    elif suffix == _PARQUET_SUFFIX:
-        records = _parquet_records(path)
-    elif not _is_json_lines(path, head):
-        records = _json_list_records(path)
-    else:
-        records = _jsonl_records(path, stats, skip_bad)
     tally = [0, 0]
-    yield from _posts(path, records, layout_name, default_channel, stats, skip_bad, tally)
+    yield from _posts(path, _records(path, head, stats, skip_bad), layout_name, default_channel, stats, skip_bad,
+                      tally)
     if tally == [0, 0]:
         raise InputError(path, "empty file: no records")
+
+
+def _records(path: Path, head: bytes, stats: IngestStats, skip_bad: bool) -> Iterator[tuple[object, str, int]]:
+    """(record, location, line or record number) of a file, by its kind."""
+    suffix = path.suffix.lower()
+    if suffix in _TABLE_SUFFIXES:
+        return _csv_records(path)
+    if suffix == _PARQUET_SUFFIX:
+        return _parquet_records(path)
+    return _jsonl_records(path, stats, skip_bad) if _is_json_lines(path, head) else _json_list_records(path)
 
 
 def read_columns(path, *, stats: IngestStats, skip_bad: bool = False, layout: str | None = None,
@@ -616,12 +618,21 @@ def read_columns(path, *, stats: IngestStats, skip_bad: bool = False, layout: st
     and other files as lists of post dicts."""
     path = Path(path)
     head, layout_name, default_channel = _opened(path, layout, channel)
-    if not _is_json_lines(path, head):
-        posts = read(path, stats=stats, skip_bad=skip_bad, layout=layout_name, channel=channel)
+    tally = [0, 0]
+    if _is_json_lines(path, head):
+        yield from _json_line_blocks(path, layout_name, default_channel, stats, skip_bad, tally)
+    else:
+        posts = _posts(path, _records(path, head, stats, skip_bad), layout_name, default_channel, stats, skip_bad,
+                       tally)
         while block := list(islice(posts, RECORDS_PER_BLOCK)):
             yield block
-        return
-    tally = [0, 0]
+    if tally == [0, 0]:
+        raise InputError(path, "empty file: no records")
+
+
+def _json_line_blocks(path: Path, layout_name: str, default_channel: str, stats: IngestStats, skip_bad: bool,
+                      tally: list[int]) -> Iterator[list[dict] | PostColumns]:
+    """:func:`read_columns` of a JSON-lines file, block by block; ``tally`` as in :func:`_posts`."""
     for block, first_number, first_offset, line_ends in _line_blocks(path):
         lines = line_ends + (block[-1] != ord("\n"))
         columns = _flat_columns(path, block, first_number, first_offset, lines, layout_name, default_channel)
@@ -631,22 +642,20 @@ def read_columns(path, *, stats: IngestStats, skip_bad: bool = False, layout: st
         else:
             tally[0] += len(columns)
             yield columns
-    if tally == [0, 0]:
-        raise InputError(path, "empty file: no records")
 
 
 # --- flat records as columns ------------------------------------------------
 
 # Fields of flat records with the Arrow type their values must convert to (else the record-by-record
 # reader takes the block). Fields absent from a block read as all null.
-_FLAT_TYPES = {"text": pa.string(), "channel": pa.string(), "message_id": pa.int64(),
-               "date": pa.timestamp("us", tz="UTC"), "views": pa.int64(), "forwards": pa.int64()}
-_FLAT_SCHEMA = pa.schema(list(_FLAT_TYPES.items()))
+_FLAT_SCHEMA = pa.schema([("text", pa.string()), ("channel", pa.string()), ("message_id", pa.int64()),
+                          ("date", pa.timestamp("us", tz="UTC")), ("views", pa.int64()), ("forwards", pa.int64())])
 # Fields :func:`_post` reads beyond those: a block with any of them goes record by record.
 _RECORD_FIELDS = (_OPTIONAL_FIELDS - {"views", "forwards"}) | {
     "message", "links", "hashtags", "_", "peer_id", "chat_id", "channel_id", "channel_name", "chat", "username"}
 _ID_TYPES = (pa.string(), pa.int64())
 _READ_OPTIONS = pa_json.ReadOptions(use_threads=False, block_size=JSONL_BLOCK_BYTES * 2)
+_PARSE_OPTIONS = pa_json.ParseOptions(explicit_schema=_FLAT_SCHEMA, unexpected_field_behavior="infer")
 
 
 def _flat_columns(path: Path, block: memoryview, first_number: int, first_offset: int, lines: int, layout_name: str,
@@ -662,8 +671,8 @@ def _flat_columns(path: Path, block: memoryview, first_number: int, first_offset
         return None
     try:
         _utf8_checked(block)
-        table = pa_json.read_json(pa.BufferReader(pa.py_buffer(block)), read_options=_READ_OPTIONS, parse_options=pa_json.ParseOptions(
-            explicit_schema=_FLAT_SCHEMA, unexpected_field_behavior="infer"))
+        table = pa_json.read_json(pa.BufferReader(pa.py_buffer(block)), read_options=_READ_OPTIONS,
+                                  parse_options=_PARSE_OPTIONS)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
     if table.num_rows != lines or not _RECORD_FIELDS.isdisjoint(table.column_names):
