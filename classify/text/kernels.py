@@ -2,7 +2,8 @@
 
 The extension is optional (built when ``pip install`` finds a C compiler). When it is
 missing, :func:`shortcut_codes`, :func:`canonical_texts`, :func:`lid_windows` and
-:func:`links_and_hashtags` return None and callers take their Python path, which gives the same results. The character properties the loops use
+:func:`links_and_hashtags` return None and callers take their Python path, which gives the
+same results. The character properties the loops use
 (case, whitespace, word characters, the letter classes, the function words) are read here
 from the very patterns and tables of :mod:`classify.text.lang` and
 :mod:`classify.text.normalize`, once per process, so the two paths cannot drift apart.
@@ -83,9 +84,12 @@ def configure() -> None:
 
 
 def _buffers(texts: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """(offsets, UTF-8 bytes) of a string array for the compiled loops; None without the extension or
+    for arrays with nulls."""
     from classify.text.normalize import utf8_buffers
 
-    if texts.null_count or not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
+    if _kernels is None or texts.null_count or not (pa.types.is_string(texts.type)
+                                                    or pa.types.is_large_string(texts.type)):
         return None
     return utf8_buffers(texts.cast(pa.large_string()))
 
@@ -94,7 +98,7 @@ def shortcut_codes(texts: pa.Array, max_chars: int) -> np.ndarray | None:
     """Per text EMPTY, OPEN (ask the model), RU, EN or DEFER (ask ``lang._shortcut``): what
     ``lang._shortcut(lang._strip_links(text[:max_chars]))`` says; None without the extension or for
     arrays with nulls."""
-    buffers = None if _kernels is None else _buffers(texts)
+    buffers = _buffers(texts)
     if buffers is None:
         return None
     offsets, data = buffers
@@ -104,8 +108,6 @@ def shortcut_codes(texts: pa.Array, max_chars: int) -> np.ndarray | None:
 def canonical_texts(texts: pa.Array) -> list[bytes | None] | None:
     """``normalize.normalized_bytes`` of each text (nulls: b""), None for the texts with characters
     the compiled loop leaves to Python; None as a whole without the extension."""
-    if _kernels is None:
-        return None
     buffers = _buffers(pc.fill_null(texts, "") if texts.null_count else texts)
     if buffers is None:
         return None
@@ -116,7 +118,7 @@ def canonical_texts(texts: pa.Array) -> list[bytes | None] | None:
 def links_and_hashtags(texts: pa.Array, rows: list[int]) -> list[tuple[list[str], list[str]] | None] | None:
     """``entities.scan_plain`` of the texts at ``rows`` (no nulls among them), None for a text the
     compiled loop leaves to Python; None as a whole without the extension or for arrays with nulls."""
-    buffers = None if _kernels is None else _buffers(texts)
+    buffers = _buffers(texts)
     if buffers is None:
         return None
     offsets, data = buffers
@@ -126,7 +128,7 @@ def links_and_hashtags(texts: pa.Array, rows: list[int]) -> list[tuple[list[str]
 def lid_windows(texts: pa.Array, rows: list[int], max_chars: int) -> list[str | None] | None:
     """``lang.clean_for_lid(text[:2 * max_chars], max_chars)`` of the texts at ``rows``, None for a text the
     compiled loop leaves to Python; None as a whole without the extension or for arrays with nulls."""
-    buffers = None if _kernels is None else _buffers(texts)
+    buffers = _buffers(texts)
     if buffers is None:
         return None
     offsets, data = buffers

@@ -208,14 +208,9 @@ def load_model() -> None:
     kernels.configure()
 
 
-def _model_label(window: str, max_chars: int, early_exit: bool = True) -> str:
-    """fastText's answer for a text the shortcut leaves open (``window``: its first 2 * ``max_chars``
-    characters, all that :func:`clean_for_lid` reads); ``early_exit``: see :data:`EARLY_CONFIDENCE`."""
-    return _label_of_clean(clean_for_lid(window, max_chars), early_exit)
-
-
 def _label_of_clean(clean: str, early_exit: bool = True) -> str:
-    """:func:`_model_label` of a text already through :func:`clean_for_lid`."""
+    """fastText's answer for a text the shortcut leaves open, as :func:`clean_for_lid` cleaned it;
+    ``early_exit``: see :data:`EARLY_CONFIDENCE`."""
     letters, _, _ = _letter_counts(clean)
     if letters < MIN_LETTERS:
         return "other"
@@ -250,42 +245,33 @@ def detect_languages(texts: Iterable[str | None] | pa.Array, *, max_chars: int =
     if not isinstance(texts, pa.Array):
         texts = list(texts)
     result = ["other"] * len(texts)  # what empty and null texts stay
+    rows = range(len(texts))
     if shortcut:
         codes = kernels.shortcut_codes(texts, max_chars) if isinstance(texts, pa.Array) else None
         if codes is None:
             rows = _decide_by_shortcut(_heads(texts, max_chars), result)
         else:
             result, rows = _decide_by_codes(texts, codes, max_chars)
-            cleaned = kernels.lid_windows(texts, rows, max_chars)
-            if cleaned is not None:
-                _label_cleaned(texts, rows, cleaned, max_chars, early_exit, result)
-                return result
-        windows = _heads(texts, 2 * max_chars, rows)
-    else:
-        windows = _heads(texts, 2 * max_chars)
-        rows = range(len(texts))
     labels: dict[str, str] = {}
-    for row, window in zip(rows, windows):
-        if window:
-            lang = labels.get(window)
+    for row, clean in zip(rows, _cleaned_heads(texts, list(rows), max_chars)):
+        if clean is not None:
+            lang = labels.get(clean)
             if lang is None:
-                lang = labels[window] = _model_label(window, max_chars, early_exit)
+                lang = labels[clean] = _label_of_clean(clean, early_exit)
             result[row] = lang
     return result
 
 
-def _label_cleaned(texts: pa.Array, rows: list[int], cleaned: list[str | None], max_chars: int, early_exit: bool,
-                   result: list) -> None:
-    """Fills ``result`` at ``rows`` from the texts' heads as the compiled loop cleaned them for the model
-    (None: cleaned here); texts that clean alike are asked once."""
-    labels: dict[str, str] = {}
-    for row, clean in zip(rows, cleaned):
+def _cleaned_heads(texts: list | pa.Array, rows: list[int], max_chars: int) -> list[str | None]:
+    """:func:`clean_for_lid` of the first 2 * ``max_chars`` characters of the texts at ``rows`` (None for an
+    empty or null text): by the compiled loop where it can, else here."""
+    cleaned = kernels.lid_windows(texts, rows, max_chars) if isinstance(texts, pa.Array) else None
+    if cleaned is None:
+        return [clean_for_lid(window, max_chars) if window else None for window in _heads(texts, 2 * max_chars, rows)]
+    for position, clean in enumerate(cleaned):
         if clean is None:
-            clean = clean_for_lid(texts[row].as_py()[:2 * max_chars], max_chars)
-        lang = labels.get(clean)
-        if lang is None:
-            lang = labels[clean] = _label_of_clean(clean, early_exit)
-        result[row] = lang
+            cleaned[position] = clean_for_lid(texts[rows[position]].as_py()[:2 * max_chars], max_chars)
+    return cleaned
 
 
 _UNSEEN = object()

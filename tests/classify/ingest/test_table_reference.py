@@ -48,7 +48,7 @@ def _reference_lang(text: str) -> str:
     if not text:
         return "other"
     decided = _reference_shortcut(lang._strip_links(text[:lang.PREFIX_CHARS]))
-    return decided or lang._model_label(text, lang.PREFIX_CHARS)
+    return decided or lang._label_of_clean(lang.clean_for_lid(text, lang.PREFIX_CHARS))
 
 
 def _reference_table(path) -> pd.DataFrame:

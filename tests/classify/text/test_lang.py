@@ -85,7 +85,7 @@ def test_identical_texts_are_identified_once(monkeypatch):
         return call
 
     monkeypatch.setattr(lang, "_shortcut", counted("shortcut", lang._shortcut))
-    monkeypatch.setattr(lang, "_model_label", counted("model", lang._model_label))
+    monkeypatch.setattr(lang, "_label_of_clean", counted("model", lang._label_of_clean))
     ukrainian = "Міністр закордонних справ провів переговори з колегою з Індії щодо постачання добрив."
     assert detect_languages(ENGLISH[:1] * 5 + [ukrainian] * 5) == ["en"] * 5 + ["other"] * 5
     assert calls == {"shortcut": 2, "model": 2}  # once per distinct text (both are left to the model)
