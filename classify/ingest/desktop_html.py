@@ -19,7 +19,8 @@ one at a time, in numeric order, with lxml. What is read from each
   (a reply to another chat has no link and gives null);
 * ``has_media`` / ``media_type`` from ``div.media_wrap``;
 * reactions from ``.reactions .reaction``: the ``.emoji`` text and the ``.count``
-  (or the number of reactor pictures when the count is not printed).
+  (or the number of reactor pictures when the count is not printed); a custom emoji
+  is keyed ``custom:<sticker file name>`` as the JSON reader keys it by its id.
 
 The HTML export carries no view counts, forward counts or edit times: those
 fields are null. A page that does not end with ``</html>`` was cut short (an interrupted export or
@@ -154,6 +155,18 @@ def _media_type(wrap) -> str:
     return "unknown"
 
 
+def _custom_emoji_key(emoji) -> str | None:
+    """``custom:<sticker file name>`` when a reaction's ``.emoji`` holds a custom emoji, else None.
+
+    The exporter draws a custom emoji as a link to its sticker file (a link without target when the
+    file was not exported) around a stand-in 👋, or older exports as a picture of it: the text is not
+    the reaction. Plain emoji are bare text."""
+    for element in emoji.iter("a", "img"):
+        ref = element.get("href") or element.get("src")
+        return f"custom:{Path(ref).stem}" if ref else "custom"
+    return None
+
+
 def _reactions(container) -> tuple[int, dict]:
     by_emoji: dict = {}
     for reaction in container.iter():
@@ -166,11 +179,7 @@ def _reactions(container) -> tuple[int, dict]:
                 continue
             classes = _classes(part)
             if "emoji" in classes:
-                emoji = _content(part).strip()
-                if not emoji:
-                    refs = (e.get("href") or e.get("src") for e in part.iter())
-                    ref = next((r for r in refs if r), "")
-                    emoji = f"custom:{Path(ref).stem}" if ref else "custom"
+                emoji = _custom_emoji_key(part) or _content(part).strip()
             elif "count" in classes:
                 count = int(_content(part).strip())
             elif "userpic" in classes:

@@ -1,3 +1,4 @@
+import re
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
@@ -293,3 +294,26 @@ def test_page_cut_short_is_an_error_not_a_shorter_chat(tmp_path):
         read(folder)
     assert info.value.path == str(page)
     assert info.value.location == f"byte {data.index('Полный текст'.encode())}"
+
+
+
+def with_reactions(tmp_path, reactions: str) -> dict:
+    """Post 4 of the fixture export with its reaction replaced by ``reactions`` (exporter markup)."""
+    folder = copy_export(tmp_path, lambda html: re.sub(
+        r'<span class="reaction">\s*<span class="emoji">\s*🔥.*?</span>\s*</span>', reactions, html,
+        count=1, flags=re.S))
+    return {p["message_id"]: p for p in read(folder)[0]}[4]
+
+
+def test_custom_emoji_reactions_are_keyed_by_their_file_not_by_the_stand_in_emoji(tmp_path):
+    # Telegram Desktop draws a custom emoji reaction as a link to its sticker file with a stand-in 👋
+    # as text, or a link without target when the file was not exported; the JSON export says custom_emoji
+    post = with_reactions(tmp_path, (
+        '<span class="reaction"><span class="emoji">\n<a href = "../../stickers/5368324170671202286.webp">👋</a>\n'
+        '</span><span class="count">\n7\n</span></span>'
+        '<span class="reaction"><span class="emoji">\n<a href="" onclick="return ShowNotLoadedEmoji();">👋</a>\n'
+        '</span><span class="count">\n2\n</span></span>'
+        '<span class="reaction"><span class="emoji">\n👋\n</span><span class="count">\n3\n</span></span>'))
+    assert post["reactions_by_emoji"] == {"custom:5368324170671202286": 7, "custom": 2, "👋": 3}
+    assert post["reactions"] == 12
+
