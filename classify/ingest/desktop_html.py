@@ -20,7 +20,8 @@ one at a time, in numeric order, with lxml. What is read from each
 * ``has_media`` / ``media_type`` from ``div.media_wrap``;
 * reactions from ``.reactions .reaction``: the ``.emoji`` text and the ``.count``
   (or the number of reactor pictures when the count is not printed); a custom emoji
-  is keyed ``custom:<sticker file name>`` as the JSON reader keys it by its id.
+  is keyed ``custom:<sticker file name>`` as the JSON reader keys it by its id, a paid
+  (star) reaction ``paid`` as there.
 
 The HTML export carries no view counts, forward counts or edit times: those
 fields are null. A page that does not end with ``</html>`` was cut short (an interrupted export or
@@ -184,7 +185,7 @@ def _reactions(container) -> tuple[int, dict]:
                 count = int(_content(part).strip())
             elif "userpic" in classes:
                 pictures += 1
-        key = emoji or "unknown"
+        key = "paid" if "paid" in _classes(reaction) else emoji or "unknown"  # paid: drawn as a ⭐
         by_emoji[key] = by_emoji.get(key, 0) + (count if count is not None else max(pictures, 1))
     return sum(by_emoji.values()), by_emoji
 

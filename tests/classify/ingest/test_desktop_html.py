@@ -317,3 +317,10 @@ def test_custom_emoji_reactions_are_keyed_by_their_file_not_by_the_stand_in_emoj
     assert post["reactions_by_emoji"] == {"custom:5368324170671202286": 7, "custom": 2, "👋": 3}
     assert post["reactions"] == 12
 
+
+
+def test_paid_reactions_are_keyed_paid_like_the_json_export(tmp_path):
+    post = with_reactions(tmp_path, (
+        '<span class="reaction paid"><span class="emoji">\n⭐\n</span><span class="count">\n5\n</span></span>'
+        '<span class="reaction"><span class="emoji">\n⭐\n</span><span class="count">\n1\n</span></span>'))
+    assert post["reactions_by_emoji"] == {"paid": 5, "⭐": 1}
