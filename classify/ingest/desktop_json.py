@@ -21,7 +21,9 @@ Field notes:
 * ``date`` and ``edited`` come from ``date_unixtime`` / ``edited_unixtime`` (UTC).
   The ``date`` / ``edited`` strings are the exporter's local wall time *without an
   offset*; they are used only when the unixtime field is missing, and then read as
-  if they were UTC (they may be off by the exporter's UTC offset).
+  if they were UTC (they may be off by the exporter's UTC offset). An edit time at the
+  Unix epoch means no edit (null): exporters of 2018-2020 wrote ``"edited":
+  "1970-01-01T03:00:00"`` (the epoch at UTC+3) for every message never edited.
 * ``reactions`` is the sum of ``reactions[].count``; ``reactions_by_emoji`` keys
   are the emoji, ``custom:<document_id>`` for custom emoji and ``paid`` for paid
   reactions. Both are null when the message has no ``reactions`` field.
@@ -45,7 +47,7 @@ from __future__ import annotations
 
 import re
 from codecs import BOM_UTF8
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -70,6 +72,8 @@ _HEAD_SINGLE = re.compile(rb'"type"\s*:\s*"[a-z_]*"\s*,\s*"id"\s*:\s*-?\d+\s*,\s
 _HEAD_ACCOUNT_KEYS = (b'"personal_information"', b'"chats"', b'"left_chats"', b'"profile_pictures"',
                       b'"frequent_contacts"', b'"contacts"')
 _UTC = timezone.utc
+_EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
+_MAX_UTC_OFFSET = timedelta(hours=14)
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -158,6 +162,8 @@ def _post(msg, channel: str, source: str) -> dict:
         except (TypeError, ValueError, OverflowError, OSError):
             raise _BadMessage(f"bad edit date (edited_unixtime={msg.get('edited_unixtime')!r:.40}, "
                               f"edited={msg.get('edited')!r:.40})") from None
+        if abs(edited - _EPOCH) <= _MAX_UTC_OFFSET:
+            edited = None
     text = msg.get("text")
     if text is None:
         text = msg.get("text_entities", "")

@@ -484,3 +484,27 @@ def test_byte_order_mark_before_the_json(tmp_path, fixture, indent):
     cut.write_bytes(marked.read_bytes()[:-40])
     with pytest.raises(InputError, match="truncated"):
         read(cut)
+
+
+@pytest.mark.parametrize("edited", ["1970-01-01T03:00:00", "1969-12-31T19:00:00", "1970-01-01T00:00:00"])
+def test_epoch_edit_date_of_old_exports_means_not_edited(tmp_path, edited):
+    # exporters of 2018-2020 wrote no *_unixtime fields, and for a message never edited an "edited"
+    # of the Unix epoch in their local time (1970-01-01T03:00:00 at UTC+3)
+    def mutate(data):
+        for message in data["messages"]:
+            message.pop("date_unixtime", None)
+            message.pop("edited_unixtime", None)
+            message["edited"] = edited
+        data["messages"][2]["edited"] = "2024-03-01T14:20:00"
+    posts, _ = read(write_variant(tmp_path, mutate))
+    by_id = {post["message_id"]: post for post in posts}
+    assert by_id[3]["edited"] == utc(2024, 3, 1, 14, 20, 0)
+    assert all(post["edited"] is None for number, post in by_id.items() if number != 3)
+
+
+def test_edit_unixtime_zero_means_not_edited(tmp_path):
+    def mutate(data):
+        data["messages"][1]["edited"] = "1970-01-01T03:00:00"
+        data["messages"][1]["edited_unixtime"] = "0"
+    posts, _ = read(write_variant(tmp_path, mutate))
+    assert posts[0]["message_id"] == 2 and posts[0]["edited"] is None
