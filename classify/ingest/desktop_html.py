@@ -26,7 +26,8 @@ one at a time, in numeric order, with lxml. What is read from each
 The HTML export carries no view counts, forward counts or edit times: those
 fields are null. A page that does not end with ``</html>`` was cut short (an interrupted export or
 copy) and is an error. ``div.message.service`` blocks (service messages and the day
-separators) are counted in ``stats.service_messages``. ``source`` is
+separators) and phone calls (drawn as a message with a ``media_call`` block) are counted
+in ``stats.service_messages``. ``source`` is
 ``<page file>#<n>``, ``n`` the message's position among the page's message blocks.
 """
 from __future__ import annotations
@@ -51,6 +52,8 @@ _KNOWN_OPTIONS = {"chat_types", "include_chats"}
 _MEDIA_TITLES = {"Photo": "photo", "Sticker": "sticker", "Video file": "video_file", "Animation": "animation",
                  "Video message": "video_message", "Voice message": "voice_message",
                  "Self-destructing photo": "photo", "Self-destructing video": "video_file"}
+_CALL_MEDIA = "call"
+"""media_type of a phone call: drawn as a message, but a service message (no post), as in the JSON export"""
 _MEDIA_WRAPS = {"photo_wrap": "photo", "video_file_wrap": "video_file", "animated_wrap": "animation",
                 "sticker_wrap": "sticker", "media_poll": "poll", "media_giveaway": "giveaway"}
 # lxml's HTML parser with plain elements: lxml.html's element classes cost a lookup per node
@@ -345,10 +348,15 @@ def read(path, *, stats: IngestStats, skip_bad: bool = False, **options) -> Iter
                 reason = f"unknown message block class {' '.join(classes)!r}"
             else:
                 try:
-                    yield _message(block, state, channel, f"{page}#{position}")
-                    continue
+                    post = _message(block, state, channel, f"{page}#{position}")
                 except _BadMessage as error:
                     reason = str(error)
+                else:
+                    if post["media_type"] == _CALL_MEDIA:
+                        stats.service_messages += 1
+                    else:
+                        yield post
+                    continue
             location = f"message #{position} ({block.get('id') or 'no id'})"
             if not skip_bad:
                 raise InputError(page, reason, location=location)

@@ -324,3 +324,15 @@ def test_paid_reactions_are_keyed_paid_like_the_json_export(tmp_path):
         '<span class="reaction paid"><span class="emoji">\n⭐\n</span><span class="count">\n5\n</span></span>'
         '<span class="reaction"><span class="emoji">\n⭐\n</span><span class="count">\n1\n</span></span>'))
     assert post["reactions_by_emoji"] == {"paid": 5, "⭐": 1}
+
+
+def test_phone_calls_are_service_messages_as_in_the_json_export(tmp_path):
+    # the HTML exporter draws a call of a personal chat as a message holding a media_call block;
+    # the JSON export writes it as a service message (action phone_call), not a post
+    call = ('<div class="media_wrap clearfix">\n<div class="media clearfix pull_left media_call success">\n'
+            '<div class="fill pull_left">\n</div>\n<div class="body">\n<div class="title bold">\nIvan Petrov\n'
+            '</div>\n<div class="status details">\nOutgoing (95 seconds)\n</div>\n</div>\n</div>\n</div>')
+    page = minimal_page(1, 8, "@@").replace('<div class="text">\n@@\n       </div>', call)
+    (tmp_path / "messages.html").write_text(page, encoding="utf-8")
+    posts, stats = read(tmp_path)
+    assert posts == [] and stats.service_messages == 1
