@@ -138,6 +138,7 @@ def agreement_command(files, taxonomy_path, show, output):
             output_format(output)
         except ValueError:
             raise click.BadParameter("use a .jsonl, .csv or .parquet name", param_hint="'-o' / '--output'") from None
+        _refuse_overwriting_an_input(output, files)
     taxonomy = _taxonomy(taxonomy_path)
     groups = read_annotations(files)
     if len(groups) < 2:

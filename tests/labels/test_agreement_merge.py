@@ -152,7 +152,7 @@ def test_commands_refuse_to_overwrite_an_input(tmp_path):
     original = anna.read_bytes()
     runner = CliRunner()
     for command in (["merge", str(anna), str(boris)], ["import", str(anna), "--from", "prodigy"],
-                    ["sample", str(boris), "-n", "1", "--exclude", str(anna)]):
+                    ["sample", str(boris), "-n", "1", "--exclude", str(anna)], ["agreement", str(anna), str(boris)]):
         result = runner.invoke(main, ["labels", *command, "-o", str(tmp_path / "." / "anna.jsonl")])
         assert result.exit_code == 2 and "is also an input: it would be overwritten" in result.output, result.output
     assert anna.read_bytes() == original
