@@ -52,6 +52,8 @@ _KNOWN_OPTIONS = {"chat_types", "include_chats"}
 _MEDIA_TITLES = {"Photo": "photo", "Sticker": "sticker", "Video file": "video_file", "Animation": "animation",
                  "Video message": "video_message", "Voice message": "voice_message",
                  "Self-destructing photo": "photo", "Self-destructing video": "video_file"}
+_CHECKLIST = "To-do List"
+"""what a checklist says under its title, where a poll says "Anonymous poll" (both are media_poll blocks)"""
 _CALL_MEDIA = "call"
 """media_type of a phone call: drawn as a message, but a service message (no post), as in the JSON export"""
 _MEDIA_WRAPS = {"photo_wrap": "photo", "video_file_wrap": "video_file", "animated_wrap": "animation",
@@ -150,6 +152,10 @@ def _media_type(wrap) -> str:
         if not isinstance(element.tag, str):
             continue
         for cls in _classes(element):
+            if cls == "media_poll":
+                details = _children_by_class(element).get("details")
+                if details is not None and _content(details).strip() == _CHECKLIST:
+                    return "todo_list"
             if cls in _MEDIA_WRAPS:
                 return _MEDIA_WRAPS[cls]
             if cls.startswith("media_") and cls != "media_wrap":

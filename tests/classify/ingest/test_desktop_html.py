@@ -336,3 +336,15 @@ def test_phone_calls_are_service_messages_as_in_the_json_export(tmp_path):
     (tmp_path / "messages.html").write_text(page, encoding="utf-8")
     posts, stats = read(tmp_path)
     assert posts == [] and stats.service_messages == 1
+
+
+def test_checklists_are_todo_lists_as_in_the_json_export(tmp_path):
+    # the HTML exporter draws a checklist in a media_poll block, with "To-do List" where a poll says
+    # "Anonymous poll" or "Final results"; the JSON export's todo_list gives media_type todo_list
+    checklist = ('<div class="media_wrap clearfix">\n<div class="media_poll">\n<div class="question bold">\n'
+                 'План визита\n</div>\n<div class="details">\nTo-do List\n</div>\n<div class="answer">\n'
+                 '- Встреча с министром\n</div>\n</div>\n</div>')
+    page = minimal_page(1, 8, "@@").replace('<div class="text">\n@@\n       </div>', checklist)
+    (tmp_path / "messages.html").write_text(page, encoding="utf-8")
+    posts, _ = read(tmp_path)
+    assert [(post["text"], post["has_media"], post["media_type"]) for post in posts] == [("", True, "todo_list")]
