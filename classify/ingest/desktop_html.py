@@ -7,7 +7,10 @@ one at a time, in numeric order, with lxml. What is read from each
 * ``message_id`` from ``id="message123"``; ``channel`` from the page header;
 * ``date`` from the ``title`` of ``div.pull_right.date.details``
   (``dd.MM.yyyy HH:mm:ss UTC+03:00``), converted to UTC. Old exports have no
-  offset in the title: their wall time is read as if it were UTC;
+  offset in the title: their wall time is read as if it were UTC. The offset is the
+  one of the exporter's zone in *standard* time whatever the date (Telegram Desktop
+  prints ``QTimeZone::StandardTime``'s name), so where that zone keeps summer time,
+  summer messages come out one hour late; the JSON export's ``date_unixtime`` is exact;
 * ``text`` from ``div.text``: ``<br>`` becomes a newline, tags are dropped;
   ``links`` are the hrefs of web links in it (not mentions, e-mail, phone or
   custom-emoji anchors), ``hashtags`` the ``ShowHashtag`` anchors;
