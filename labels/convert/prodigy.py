@@ -16,12 +16,16 @@ from labels.taxonomy import Taxonomy
 
 _ANSWER_STATUS = {"reject": "rejected", "ignore": "ignored"}
 _STATUS_ANSWER = {status: answer for answer, status in _ANSWER_STATUS.items()}
+# meta.id is the post id; a record's own meta "id" travels beside it
+META_ID_KEY = "meta_id"
 
 
 def to_task(record: LabeledRecord, taxonomy: Taxonomy) -> dict:
-    meta = {"id": record.id, **record.meta}
+    meta = {"id": record.id, **{key: value for key, value in record.meta.items() if key != "id"}}
     task: dict = {"text": record.text, "meta": meta,
                   "options": [{"id": theme.id, "text": theme.name} for theme in taxonomy.themes]}
+    if "id" in record.meta:
+        task[META_ID_KEY] = record.meta["id"]
     for key in ("lang", "split"):
         if getattr(record, key) is not None:
             task[key] = getattr(record, key)
@@ -68,6 +72,8 @@ def from_task(task: dict, taxonomy: Taxonomy, path, where: str) -> LabeledRecord
     record_id = meta.pop("id", task.get("id"))
     if record_id is None:
         raise InputError(path, "a task needs meta.id (the post id)", location=where)
+    if META_ID_KEY in task:
+        meta["id"] = task[META_ID_KEY]
     answer = task.get("answer")
     if answer not in (None, "accept", "reject", "ignore"):
         raise InputError(path, f"unknown answer {answer!r} (accept, reject or ignore)", location=where)

@@ -26,6 +26,9 @@ def _edge_records():
         # characters Python's str.splitlines() breaks at, written raw in JSON lines
         LabeledRecord(id="separators", text="Строка\u2028вторая 🚀\x85 третья\x1c конец.", themes=["economy"],
                       claims=[Span(0, 6, "checkworthy")]),
+        # meta of its own named like the key a tool keeps the post id under
+        LabeledRecord(id="chan/10", text="Посол провёл 3 встречи.", themes=["diplomacy"],
+                      meta={"id": 987654, "channel": "chan"}),
     ]
 
 
