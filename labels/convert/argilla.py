@@ -21,6 +21,7 @@ from labels.taxonomy import Taxonomy
 
 _RESERVED = ("lang", "split", "status")
 META_JSON_KEY = "meta_json"
+SCORES_KEY = "suggestion_scores"
 
 
 def dataset_settings(taxonomy: Taxonomy) -> dict:
@@ -61,7 +62,7 @@ def to_record(record: LabeledRecord) -> dict:
     metadata = {key: getattr(record, key) for key in _RESERVED if getattr(record, key) is not None}
     complex_meta = {}
     for key, value in record.meta.items():
-        if _is_metadata_value(value) and key not in _RESERVED and key != META_JSON_KEY:
+        if _is_metadata_value(value) and key not in (*_RESERVED, META_JSON_KEY, SCORES_KEY):
             metadata[key] = value
         else:
             complex_meta[key] = value
@@ -83,7 +84,7 @@ def to_record(record: LabeledRecord) -> dict:
         if "claims" in record.suggestions:
             suggestions[CLAIMS_QUESTION] = {"value": record.suggestions["claims"], "agent": agent, "score": None}
         if scores:
-            metadata["suggestion_scores"] = json.dumps(scores, sort_keys=True)
+            metadata[SCORES_KEY] = json.dumps(scores, sort_keys=True)
     return {"id": record.id, "fields": {TEXT_FIELD: record.text}, "metadata": metadata,
             "suggestions": suggestions, "responses": responses, "vectors": {}, "_server_id": None}
 
@@ -108,7 +109,7 @@ def from_record(item: dict, taxonomy: Taxonomy, path, where: str) -> list[Labele
     text = fields[TEXT_FIELD]
     metadata = dict(item.get("metadata") or {})
     meta = json.loads(metadata.pop(META_JSON_KEY)) if META_JSON_KEY in metadata else {}
-    scores = json.loads(metadata.pop("suggestion_scores")) if "suggestion_scores" in metadata else None
+    scores = json.loads(metadata.pop(SCORES_KEY)) if SCORES_KEY in metadata else None
     reserved = {key: metadata.pop(key, None) for key in _RESERVED}
     meta.update(metadata)
     suggestions = None

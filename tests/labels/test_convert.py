@@ -29,6 +29,9 @@ def _edge_records():
         # meta of its own named like the key a tool keeps the post id under
         LabeledRecord(id="chan/10", text="Посол провёл 3 встречи.", themes=["diplomacy"],
                       meta={"id": 987654, "channel": "chan"}),
+        # ... and like the metadata a tool keeps the suggestions' scores under
+        LabeledRecord(id="chan/11", text="Exports grew 12%.", themes=["economy"],
+                      meta={"suggestion_scores": "high", "label_kinds": "x"}),
     ]
 
 
