@@ -96,8 +96,12 @@ def to_records(records: list[LabeledRecord]) -> list[dict]:
 def _spans(value, text: str, path, where: str) -> list:
     if not isinstance(value, list):
         raise InputError(path, "a span answer must be a list of {start, end, label}", location=where)
+    for i, s in enumerate(value):
+        if not isinstance(s, dict):
+            raise InputError(path, f"a span must be an object {{start, end, label}}, not {s!r}",
+                             location=f"{where} span {i}")
     return [checked_span(text, s.get("start"), s.get("end"), s.get("label"), None, path, f"{where} span {i}")
-            for i, s in enumerate(value) if isinstance(s, dict)]
+            for i, s in enumerate(value)]
 
 
 def from_record(item: dict, taxonomy: Taxonomy, path, where: str) -> list[LabeledRecord]:

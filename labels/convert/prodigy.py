@@ -57,8 +57,12 @@ def to_tasks(records: list[LabeledRecord], taxonomy: Taxonomy) -> list[dict]:
 def _spans(value, text: str, path, where: str) -> list:
     if not isinstance(value, list):
         raise InputError(path, "'spans' must be a list of {start, end, label}", location=where)
+    for i, s in enumerate(value):
+        if not isinstance(s, dict):
+            raise InputError(path, f"a span must be an object {{start, end, label}}, not {s!r}",
+                             location=f"{where} spans[{i}]")
     return [checked_span(text, s.get("start"), s.get("end"), s.get("label"), None, path, f"{where} spans[{i}]")
-            for i, s in enumerate(value) if isinstance(s, dict)]
+            for i, s in enumerate(value)]
 
 
 def from_task(task: dict, taxonomy: Taxonomy, path, where: str) -> LabeledRecord:

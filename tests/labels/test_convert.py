@@ -138,6 +138,10 @@ def test_prodigy_import_refuses_a_file_in_the_project_format(tmp_path, taxonomy,
     ("argilla", {"id": "1", "fields": {"text": "abc"}, "metadata": 3}, "record 0"),
     ("prodigy", {"text": "abc", "meta": {"id": "1"}, "answer": "accept", "accept": 5}, "line 1"),
     ("prodigy", {"text": "abc", "meta": [1], "answer": "accept"}, "line 1"),
+    # a span that is not an object: an error, not a claim dropped without a word
+    ("prodigy", {"text": "abc", "meta": {"id": "1"}, "answer": "accept", "spans": [[0, 3, "checkworthy"]]}, "line 1"),
+    ("argilla", {"id": "1", "fields": {"text": "abc"},
+                 "responses": {"claims": [{"value": [[0, 3, "checkworthy"]], "user_id": "u1"}]}}, "record 0"),
 ])
 def test_import_names_the_item_whose_shape_is_not_the_tools(tool, item, where, tmp_path, taxonomy):
     # hand-edited or other-version exports: one clear line, not a traceback
