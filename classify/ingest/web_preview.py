@@ -12,7 +12,8 @@ Copying the preview page gives plain lines, no ids and no dates. The rules:
   interview``, ``📺 Смотреть интервью``, ...) are dropped.
 * A line of reaction counts (``👍2``, ``❤️ 15 🔥4``, ``👏1.2K``) ends a message and
   fills ``reactions`` (total) and ``reactions_by_emoji``; a views/time footer
-  (``1.2K views 14:03``) ends a message too and fills ``views``. Further reaction
+  (``1.2K views 14:03``, ``edited 14:03``) ends a message too and fills ``views``
+  (a time alone on its line is text: a schedule's ``10:00``). Further reaction
   or footer lines right after still belong to the message they close.
 * The preview repeats text: a message's body is followed by the same body
   again (exactly, or as a longer "expanded" version containing every line of
@@ -54,7 +55,7 @@ _COUNT = r"\d+(?:[.,]\d+)?[KkMmКкМм]?"
 _REACTIONS = re.compile(f"^(?:[{_SYMBOL}]+\\s*{_COUNT}\\s*)+$")
 _REACTION_ITEM = re.compile(f"([{_SYMBOL}]+)\\s*({_COUNT})")
 _FOOTER = re.compile(
-    rf"^(?:(?P<views>{_COUNT})\s*(?:views?|просмотр\w*)\s*)?(?:edited\s+|изменено\s+)?"
+    rf"^(?:(?P<views>{_COUNT})\s*(?:views?|просмотр\w*)\s*)?(?P<edited>edited\s+|изменено\s+)?"
     r"(?P<time>\d{1,2}:\d{2}(?:\s*[AP]M)?)?$",
     re.IGNORECASE,
 )
@@ -155,7 +156,7 @@ def _messages(path: Path) -> Iterator[_Message]:
             continue
         forwarded = _FORWARDED.match(line)
         footer = _FOOTER.match(line)
-        if _REACTIONS.match(line) or (footer and (footer.group("views") or footer.group("time"))):
+        if _REACTIONS.match(line) or (footer and (footer.group("views") or footer.group("edited"))):
             target = closed if current.empty and closed is not None else current
             if footer:
                 target.views = _count(footer.group("views")) if footer.group("views") else target.views

@@ -182,3 +182,16 @@ def test_reactions_on_several_lines_and_a_footer_belong_to_one_message(tmp_path)
     assert notice["reactions_by_emoji"] == {"👍": 12, "❤️": 3} and notice["views"] == 2500
     assert reopening["reactions"] == 1 and reopening["views"] is None
     assert reopening["source"].endswith(":5")
+
+
+def test_a_time_on_a_line_of_its_own_is_text_not_a_views_footer(tmp_path):
+    # the preview's footer always carries the views ("2.1K views 16:40"); a bare time is a line of the post
+    path = tmp_path / "schedule.txt"
+    path.write_text("Программа визита министра на следующей неделе:\n10:00\nПереговоры в министерстве\n"
+                    "14:30\nПресс-конференция по итогам переговоров\n👍 25\n2.1K views 16:40\n"
+                    "Консульский отдел закрыт в пятницу.\nedited 17:05\n", encoding="utf-8")
+    schedule, notice = _read(path)
+    assert schedule["text"] == ("Программа визита министра на следующей неделе:\n10:00\nПереговоры в министерстве\n"
+                                "14:30\nПресс-конференция по итогам переговоров")
+    assert schedule["reactions_by_emoji"] == {"👍": 25} and schedule["views"] == 2100
+    assert notice["text"] == "Консульский отдел закрыт в пятницу."
