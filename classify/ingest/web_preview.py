@@ -10,7 +10,8 @@ Copying the preview page gives plain lines, no ids and no dates. The rules:
 * "Read more" link lines (``Read in full``, ``Читать полностью``, ``Read the
   interview in full``, ``Полный текст интервью``, ``Listen to the
   interview``, ``📺 Смотреть интервью``, ...) are dropped.
-* A line of reaction counts (``👍2``, ``❤️ 15 🔥4``, ``👏1.2K``) ends a message and
+* A line of reaction counts (``👍2``, ``❤️ 15 🔥4``, ``👏1.2K``; with at least one of the
+  emoji Telegram offers as reactions, so that ``🇷🇺 2025`` stays text) ends a message and
   fills ``reactions`` (total) and ``reactions_by_emoji``; a views/time footer
   (``1.2K views 14:03``, ``edited 14:03``) ends a message too and fills ``views``
   (a time alone on its line is text: a schedule's ``10:00``). Further reaction
@@ -54,6 +55,12 @@ _READ_MORE_MAX_WORDS = 5
 _COUNT = r"\d+(?:[.,]\d+)?[KkMmКкМм]?"
 _REACTIONS = re.compile(f"^(?:[{_SYMBOL}]+\\s*{_COUNT}\\s*)+$")
 _REACTION_ITEM = re.compile(f"([{_SYMBOL}]+)\\s*({_COUNT})")
+# the emoji Telegram offers as reactions (and ⭐ of paid ones), without variation selectors: a line of
+# emoji and counts is a reaction line only with one of them ("🇷🇺 2025" or "📈 40" are figures of a post)
+_REACTION_EMOJI = frozenset(
+    "👍 👎 ❤ 🔥 🥰 👏 😁 🤔 🤯 😱 🤬 😢 🎉 🤩 🤮 💩 🙏 👌 🕊 🤡 🥱 🥴 😍 🐳 ❤\u200d🔥 🌚 🌭 💯 🤣 ⚡ 🍌 🏆 💔 🤨 😐 🍓 "
+    "🍾 💋 🖕 😈 😴 😭 🤓 👻 👨\u200d💻 👀 🎃 🙈 😇 😨 🤝 ✍ 🤗 🫡 🎅 🎄 ☃ 💅 🤪 🗿 🆒 💘 🙉 🦄 😘 💊 🙊 😎 👾 "
+    "🤷\u200d♂ 🤷 🤷\u200d♀ 😡 ⭐".split())
 _FOOTER = re.compile(
     rf"^(?:(?P<views>{_COUNT})\s*(?:views?|просмотр\w*)\s*)?(?P<edited>edited\s+|изменено\s+)?"
     r"(?P<time>\d{1,2}:\d{2}(?:\s*[AP]M)?)?$",
@@ -124,6 +131,11 @@ def _reactions(line: str) -> dict:
     return by_emoji
 
 
+def _is_reactions(line: str) -> bool:
+    return _REACTIONS.match(line) is not None and any(
+        emoji.strip().replace("\ufe0f", "") in _REACTION_EMOJI for emoji, _ in _REACTION_ITEM.findall(line))
+
+
 def _is_read_more(line: str) -> bool:
     bare = _LEADING_SYMBOLS.sub("", line)
     return len(bare.split()) <= _READ_MORE_MAX_WORDS and _READ_MORE.match(bare) is not None
@@ -156,7 +168,7 @@ def _messages(path: Path) -> Iterator[_Message]:
             continue
         forwarded = _FORWARDED.match(line)
         footer = _FOOTER.match(line)
-        if _REACTIONS.match(line) or (footer and (footer.group("views") or footer.group("edited"))):
+        if _is_reactions(line) or (footer and (footer.group("views") or footer.group("edited"))):
             target = closed if current.empty and closed is not None else current
             if footer:
                 target.views = _count(footer.group("views")) if footer.group("views") else target.views

@@ -195,3 +195,15 @@ def test_a_time_on_a_line_of_its_own_is_text_not_a_views_footer(tmp_path):
                                 "14:30\nПресс-конференция по итогам переговоров")
     assert schedule["reactions_by_emoji"] == {"👍": 25} and schedule["views"] == 2100
     assert notice["text"] == "Консульский отдел закрыт в пятницу."
+
+
+def test_emoji_and_number_lines_of_a_post_are_text_not_reactions(tmp_path):
+    # "🇷🇺 2025", "📈 40": figures of a post look like reaction counts, but a reaction line holds
+    # emoji Telegram offers as reactions (👍 ❤️ 🔥 ...)
+    path = tmp_path / "figures.txt"
+    path.write_text("Итоги года в цифрах:\n🇷🇺 2025\n📈 40\nТоварооборот вырос на 40 процентов.\n❤️ 4 🦆2\n"
+                    "Следующая публикация канала.\n🏆 1\n", encoding="utf-8")
+    figures, following = _read(path)
+    assert figures["text"] == "Итоги года в цифрах:\n🇷🇺 2025\n📈 40\nТоварооборот вырос на 40 процентов."
+    assert figures["reactions_by_emoji"] == {"❤️": 4, "🦆": 2}  # 🦆: a channel's custom reaction, beside ❤️
+    assert following["text"] == "Следующая публикация канала." and following["reactions"] == 1
