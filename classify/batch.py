@@ -303,6 +303,10 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
         if not output.is_file() or sha256_of(output) != known.output_sha256:
             raise InputError(output, "the output is missing or changed since its since-last state was written; "
                                      f"delete {state_file.name} to tag everything again")
+        if known.include_text is not None and known.include_text != include_text:
+            held, option = ("with", "without --no-text") if known.include_text else ("without", "with --no-text")
+            raise InputError(output, f"its rows were tagged {held} the post texts; run {option} to append to it, "
+                                     f"or delete {state_file.name} to tag everything again")
         baseline = sha256_of(state_file)
 
     work = work_dir_for(output)
@@ -331,6 +335,7 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
     keys = [read_keys(part) for part in parts]
     _assemble(output, ([output] if known is not None else []) + parts, fmt)
     state = known if known is not None else SinceLastState(model_sha)
+    state.include_text = include_text
     for chunk in keys:
         state.add(chunk)
     if since_last:

@@ -11,7 +11,8 @@ Work directory ``<output>.parts/``
 Since-last state ``<output>.state.json`` (kept by ``--since-last`` runs only)
     What the output holds, per channel: the highest ``message_id`` tagged
     (Telegram message ids only grow inside a channel), plus the ids of posts
-    without a message id, the row count, the output's and the model's sha256.
+    without a message id, the row count, the output's and the model's sha256, and
+    whether its rows hold the post texts (``--no-text`` runs leave them out).
 """
 from __future__ import annotations
 
@@ -119,8 +120,9 @@ class SinceLastState:
     """What an output already holds; :meth:`new_posts` filters a chunk down to the posts not tagged yet."""
 
     def __init__(self, model_sha256: str, max_message_id: dict[str, int] | None = None, ids: Iterable[str] = (),
-                 rows: int = 0, output_sha256: str | None = None):
+                 rows: int = 0, output_sha256: str | None = None, include_text: bool | None = None):
         self.model_sha256 = model_sha256
+        self.include_text = include_text  # None: a state written before it was recorded
         self.max_message_id = dict(max_message_id or {})
         self.ids = set(ids)
         self.rows = rows
@@ -132,7 +134,8 @@ class SinceLastState:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") != STATE_VERSION:
                 raise InputError(path, f"since-last state version {data.get('version')!r}, expected {STATE_VERSION}")
-            return cls(data["model_sha256"], data["max_message_id"], data["ids"], data["rows"], data["output_sha256"])
+            return cls(data["model_sha256"], data["max_message_id"], data["ids"], data["rows"], data["output_sha256"],
+                       data.get("include_text"))
         except (OSError, json.JSONDecodeError, KeyError, TypeError) as error:
             raise InputError(path, f"unreadable since-last state: {error}") from None
 
@@ -155,7 +158,8 @@ class SinceLastState:
 
     def save(self, path: Path, output_sha256: str) -> None:
         data = {"version": STATE_VERSION, "model_sha256": self.model_sha256, "output_sha256": output_sha256,
-                "rows": self.rows, "max_message_id": dict(sorted(self.max_message_id.items())),
+                "rows": self.rows, "include_text": self.include_text,
+                "max_message_id": dict(sorted(self.max_message_id.items())),
                 "ids": sorted(self.ids)}
         with atomic_output(path, "w", encoding="utf-8") as handle:
             json.dump(data, handle, ensure_ascii=False, indent=1)

@@ -272,6 +272,18 @@ def test_since_last_refuses_another_model_or_an_edited_output(tmp_path, tagging_
         tag_batch([small_archive], output, model_path=tagging_bundle, since_last=True)
 
 
+@pytest.mark.parametrize("name", ["tags.jsonl", "tags.csv", "tags.parquet"])
+def test_since_last_refuses_to_append_rows_with_text_to_rows_without(tmp_path, tagging_bundle, small_archive, name):
+    output = tmp_path / name
+    tag_batch([_grown_export(small_archive, tmp_path / "week1", 0.5)], output, model_path=tagging_bundle,
+              chunk_size=600, since_last=True, include_text=False)
+    before = output.read_bytes()
+    # JSON lines mixed rows with and without text, CSV named a part file, Parquet gave a traceback
+    with pytest.raises(InputError, match="without the post texts"):
+        tag_batch([small_archive], output, model_path=tagging_bundle, chunk_size=600, since_last=True)
+    assert output.read_bytes() == before and not work_dir_for(output).exists()
+
+
 def test_only_since_last_runs_keep_a_state_and_a_full_run_drops_the_one_it_outdates(tmp_path, tagging_bundle,
                                                                                     small_archive, monkeypatch):
     output = tmp_path / "tags.jsonl"
