@@ -239,8 +239,10 @@ def _repeat(lines: list, start: int, i: int, j: int):
         b2 += 1
     if a2 == j:
         return b2, lines[start:i] + lines[j:b2]
-    # a truncated copy: a prefix of the first copy, long enough not to be a coincidence
-    if sum(len(line.key) for line in lines[j:b]) >= MIN_REPEAT_BYTES:
+    # a truncated copy: a prefix of the first copy, long enough not to be a coincidence, and cut short
+    # (it ends the message, or its last line is cut): else a post that opens like the one before
+    cut = b == n or lines[b - 1].key != lines[a - 1].key
+    if cut and sum(len(line.key) for line in lines[j:b]) >= MIN_REPEAT_BYTES:
         return b, lines[start:j]
     return None
 

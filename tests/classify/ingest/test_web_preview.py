@@ -207,3 +207,15 @@ def test_emoji_and_number_lines_of_a_post_are_text_not_reactions(tmp_path):
     assert figures["text"] == "Итоги года в цифрах:\n🇷🇺 2025\n📈 40\nТоварооборот вырос на 40 процентов."
     assert figures["reactions_by_emoji"] == {"❤️": 4, "🦆": 2}  # 🦆: a channel's custom reaction, beside ❤️
     assert following["text"] == "Следующая публикация канала." and following["reactions"] == 1
+
+
+def test_a_post_opening_like_the_previous_one_keeps_its_first_line(tmp_path):
+    # two posts under the same heading line, no marker between them: the second heading is no
+    # truncated repeat of the first post (a repeat cut short ends the message, or ends mid-line)
+    lines = ["Брифинг официального представителя МИД Тестании",
+             "Переговоры с соседними странами пройдут на следующей неделе в столице.",
+             "Брифинг официального представителя МИД Тестании",
+             "Консульские службы продолжат работу в обычном режиме до конца месяца."]
+    path = tmp_path / "headings.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert "\n".join(post["text"] for post in _read(path)) == "\n".join(lines)
