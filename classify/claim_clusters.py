@@ -221,8 +221,8 @@ def _jsonl_rows(path: Path):
         for number, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue
-            try:
-                yield f"line {number}", json.loads(raw.decode("utf-8"))
+            try:  # -sig on the first line: a byte order mark (Windows editors) is skipped, as classify report does
+                yield f"line {number}", json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
             except UnicodeDecodeError:
                 raise InputError(path, "not UTF-8", location=f"line {number}") from None
             except json.JSONDecodeError as error:

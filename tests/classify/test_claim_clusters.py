@@ -109,6 +109,15 @@ def test_bad_tagged_line_is_named(tmp_path):
     assert not (tmp_path / "o.jsonl").exists()
 
 
+def test_a_tag_table_saved_with_a_byte_order_mark_reads_as_without(tmp_path):
+    # a Windows editor adds one; classify report reads such a file too
+    tagged = tmp_path / "tagged.jsonl"
+    write_tagged(tagged)
+    marked = tmp_path / "marked.jsonl"
+    marked.write_bytes(b"\xef\xbb\xbf" + tagged.read_bytes())
+    pd.testing.assert_frame_equal(read_tagged_claims(marked), read_tagged_claims(tagged))
+
+
 def test_untagged_rows_are_refused(tmp_path):
     tagged = tmp_path / "posts.jsonl"
     tagged.write_text('{"id": "1", "text": "no claims here"}\n', encoding="utf-8")
