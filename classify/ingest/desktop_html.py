@@ -4,7 +4,8 @@
 one at a time, in numeric order, with lxml. What is read from each
 ``div.message.default``:
 
-* ``message_id`` from ``id="message123"``; ``channel`` from the page header;
+* ``message_id`` from ``id="message123"`` (negative for the messages of a basic group
+  before it became a supergroup, as in the JSON export); ``channel`` from the page header;
 * ``date`` from the ``title`` of ``div.pull_right.date.details``
   (``dd.MM.yyyy HH:mm:ss UTC+03:00``), converted to UTC. Old exports have no
   offset in the title: their wall time is read as if it were UTC. The offset is the
@@ -47,7 +48,9 @@ from classify.ingest._base import IngestStats
 
 _PAGE = re.compile(r"^messages(\d*)\.html$")
 _DATE = re.compile(r"(\d{2})\.(\d{2})\.(\d{4}) (\d{2}):(\d{2}):(\d{2})(?: UTC(?:([+-])(\d{1,2}):?(\d{2}))?)?")
-_REPLY = re.compile(r"GoToMessage\((\d+)\)|go_to_message(\d+)")
+_REPLY = re.compile(r"GoToMessage\((-?\d+)\)|go_to_message(-?\d+)")
+# negative: messages of a basic group before it became a supergroup (ids shifted by -1000000000)
+_MESSAGE_ID = re.compile(r"message(-?\d+)")
 _VIA_BOT = re.compile(r"\s+via @\S+$")
 _UTC = timezone.utc
 _KNOWN_OPTIONS = {"chat_types", "include_chats"}
@@ -218,7 +221,8 @@ def _children_by_class(element) -> dict:
 def _message(block, state: dict, channel: str, source: str) -> dict:
     """Post dict of one ``div.message.default``; ``state`` carries the previous message's forward origin."""
     raw_id = block.get("id", "")
-    if not raw_id.startswith("message") or not raw_id[7:].isdigit():
+    id_match = _MESSAGE_ID.fullmatch(raw_id)
+    if id_match is None:
         raise _BadMessage(f"missing or bad message id {raw_id!r:.40}")
     body = _children_by_class(block).get("body")
     if body is None:
@@ -258,7 +262,7 @@ def _message(block, state: dict, channel: str, source: str) -> dict:
             raise _BadMessage("reaction count is not a number") from None
     return {
         "channel": channel,
-        "message_id": int(raw_id[7:]),
+        "message_id": int(id_match.group(1)),
         "date": date,
         "text": text,
         "forwarded_from": forwarded_from,

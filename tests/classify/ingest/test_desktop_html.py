@@ -348,3 +348,28 @@ def test_checklists_are_todo_lists_as_in_the_json_export(tmp_path):
     (tmp_path / "messages.html").write_text(page, encoding="utf-8")
     posts, _ = read(tmp_path)
     assert [(post["text"], post["has_media"], post["media_type"]) for post in posts] == [("", True, "todo_list")]
+
+
+def test_messages_of_a_group_before_its_migration_have_negative_ids(tmp_path):
+    # a supergroup made from a basic group: the exporter shifts the old group's message ids by
+    # -1000000000 (message-999999950), in the block ids and in the reply links to them
+    reply = """     <div class="message default clearfix" id="message12">
+      <div class="body">
+       <div class="pull_right date details" title="02.03.2024 10:05:00 UTC+03:00">
+10:05
+       </div>
+       <div class="reply_to details">
+In reply to <a href="#go_to_message-999999950" onclick="return GoToMessage(-999999950)">this message</a>
+       </div>
+       <div class="text">
+Продолжаем обсуждение в супергруппе.
+       </div>
+      </div>
+     </div>
+"""
+    page = minimal_page(1, -999999950, "Сообщение из старой группы.", channel="Клуб дипломатов")
+    closing = "    </div>\n   </div>\n  </div>\n </body>"
+    (tmp_path / "messages.html").write_text(page.replace(closing, reply + closing), encoding="utf-8")
+    posts, _ = read(tmp_path)
+    assert [(post["message_id"], post["reply_to_message_id"]) for post in posts] == [(-999999950, None),
+                                                                                      (12, -999999950)]
