@@ -508,3 +508,15 @@ def test_edit_unixtime_zero_means_not_edited(tmp_path):
         data["messages"][1]["edited_unixtime"] = "0"
     posts, _ = read(write_variant(tmp_path, mutate))
     assert posts[0]["message_id"] == 2 and posts[0]["edited"] is None
+
+
+def test_a_venue_is_a_venue_though_it_also_has_a_location(tmp_path):
+    # Telegram Desktop writes place_name, address and location_information for a venue,
+    # location_information alone for a map point
+    def mutate(data):
+        data["messages"][1].update({"place_name": "Дом приёмов МИД", "address": "Набережная, 1",
+                                    "location_information": {"latitude": 59.93, "longitude": 30.31}})
+        data["messages"][2]["location_information"] = {"latitude": 59.94, "longitude": 30.32}
+
+    posts, _ = read(write_variant(tmp_path, mutate))
+    assert [post["media_type"] for post in posts[:2]] == ["venue", "location"]
