@@ -60,11 +60,12 @@ CHANNEL_TYPES = frozenset({"public_channel", "private_channel"})
 UNNAMED_ORIGIN = "Deleted Account"
 """``forwarded_from`` of a forward whose origin has no name (the HTML export's words for it)"""
 
-# keys that carry media, with the media_type they imply; the first one present wins (a venue has
-# place_name and the location_information of a map point)
+# keys that carry media, with the media_type they imply; the first one present wins (a venue and a
+# live location also have the location_information of a map point)
 _MEDIA_KEYS = (
     ("photo", "photo"), ("file", "file"), ("poll", "poll"), ("place_name", "venue"),
-    ("location_information", "location"), ("contact_information", "contact"), ("game_title", "game"),
+    ("live_location_period_seconds", "live_location"), ("location_information", "location"),
+    ("contact_information", "contact"), ("game_title", "game"),
     ("invoice_information", "invoice"), ("giveaway_information", "giveaway"),
     ("giveaway_results", "giveaway_results"), ("paid_stars_amount", "paid_media"), ("todo_list", "todo_list"),
 )

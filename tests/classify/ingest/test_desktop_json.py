@@ -520,3 +520,12 @@ def test_a_venue_is_a_venue_though_it_also_has_a_location(tmp_path):
 
     posts, _ = read(write_variant(tmp_path, mutate))
     assert [post["media_type"] for post in posts[:2]] == ["venue", "location"]
+
+
+def test_a_live_location_is_told_from_a_map_point_as_in_the_html_export(tmp_path):
+    def mutate(data):
+        data["messages"][1].update({"location_information": {"latitude": 59.93, "longitude": 30.31},
+                                    "live_location_period_seconds": 900})
+
+    posts, _ = read(write_variant(tmp_path, mutate))
+    assert posts[0]["media_type"] == "live_location"
