@@ -167,6 +167,10 @@ def parse_record(data, path, line: int) -> tuple[LabeledRecord | None, list[str]
             problems.append(f"'{key}' must be a string")
     if data.get("meta") is not None and not isinstance(data["meta"], dict):
         problems.append("'meta' must be an object")
+    elif isinstance(data.get("meta"), dict):  # unknown top-level keys go to meta: a clash would lose one value
+        problems.extend(f"'{key}' is both a top-level key and a key of 'meta', with another value"
+                        for key, value in data.items()
+                        if key not in RECORD_KEYS and key in data["meta"] and data["meta"][key] != value)
     if data.get("suggestions") is not None:
         problems.extend(_suggestion_problems(data["suggestions"], text))
     if text is None or record_id is None or any(p.startswith("'id'") for p in problems):

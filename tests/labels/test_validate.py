@@ -28,6 +28,7 @@ def test_every_error_is_reported_with_file_and_line(write_jsonl, taxonomy):
         _row("blank", claims=(), text="   "),                                    # 10
         _row("twice", themes=["economy", "economy"]),                    # 11
         _row("backwards", claims=[(10, 5, "checkworthy")]),              # 12
+        _row("clash", channel="a", meta={"channel": "b", "date": "x"}, date="x"),  # 13: one channel would be lost
     ])
     report = validate_file(path, taxonomy)
     got = [str(problem) for problem in report.problems]
@@ -43,10 +44,11 @@ def test_every_error_is_reported_with_file_and_line(write_jsonl, taxonomy):
         f"{path}: line 10: empty 'text'",
         f"{path}: line 11: theme 'economy' listed twice",
         f"{path}: line 12: claims[0] span 10-5 is out of range (needs 0 <= start < end <= 51, the text length)",
+        f"{path}: line 13: 'channel' is both a top-level key and a key of 'meta', with another value",
     ]
     assert got == expected
     assert not report.ok
-    assert report.records == 9  # lines whose id and text could be read
+    assert report.records == 10  # lines whose id and text could be read
 
 
 def test_suggestions_are_checked_but_never_counted_as_labels(write_jsonl, taxonomy):
