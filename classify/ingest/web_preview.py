@@ -9,7 +9,8 @@ Copying the preview page gives plain lines, no ids and no dates. The rules:
   they start the next message; the message gets ``has_media``.
 * "Read more" link lines (``Read in full``, ``Читать полностью``, ``Read the
   interview in full``, ``Полный текст интервью``, ``Listen to the
-  interview``, ``📺 Смотреть интервью``, ...) are dropped.
+  interview``, ``📺 Смотреть интервью``, ...) are dropped; a short sentence opening
+  the same way (``Далее выступил посол.``, ending with a full stop) is text.
 * A line of reaction counts (``👍2``, ``❤️ 15 🔥4``, ``👏1.2K``; with at least one of the
   emoji Telegram offers as reactions, so that ``🇷🇺 2025`` stays text) ends a message and
   fills ``reactions`` (total) and ``reactions_by_emoji``; a views/time footer
@@ -52,6 +53,8 @@ _READ_MORE = re.compile(
     re.IGNORECASE,
 )
 _READ_MORE_MAX_WORDS = 5
+_SENTENCE_END = (".", "!", "?")
+"""a link's caption ends with none of these; "Далее выступил посол." is a sentence of the post"""
 _COUNT = r"\d+(?:[.,]\d+)?[KkMmКкМм]?"
 _REACTIONS = re.compile(f"^(?:[{_SYMBOL}]+\\s*{_COUNT}\\s*)+$")
 _REACTION_ITEM = re.compile(f"([{_SYMBOL}]+)\\s*({_COUNT})")
@@ -138,7 +141,8 @@ def _is_reactions(line: str) -> bool:
 
 def _is_read_more(line: str) -> bool:
     bare = _LEADING_SYMBOLS.sub("", line)
-    return len(bare.split()) <= _READ_MORE_MAX_WORDS and _READ_MORE.match(bare) is not None
+    return (len(bare.split()) <= _READ_MORE_MAX_WORDS and _READ_MORE.match(bare) is not None
+            and not bare.endswith(_SENTENCE_END))
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:

@@ -219,3 +219,13 @@ def test_a_post_opening_like_the_previous_one_keeps_its_first_line(tmp_path):
     path = tmp_path / "headings.txt"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert "\n".join(post["text"] for post in _read(path)) == "\n".join(lines)
+
+
+def test_a_short_sentence_opening_like_a_read_more_link_is_kept(tmp_path):
+    # "Далее выступил посол." is a sentence of the post; "Читать полностью" / "Смотреть интервью"
+    # are the captions of links to the full text, which end with no full stop
+    path = tmp_path / "sentences.txt"
+    path.write_text("Министры провели переговоры в столице Тестании.\nДалее выступил посол.\nWatch closely.\n"
+                    "Смотреть интервью\nЧитать полностью\n👍 3\n", encoding="utf-8")
+    (post,) = _read(path)
+    assert post["text"] == "Министры провели переговоры в столице Тестании.\nДалее выступил посол.\nWatch closely."
