@@ -241,21 +241,27 @@ def _table_rows(path: Path, fmt: str):
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=wanted)
     except (OSError, ValueError, UnicodeDecodeError) as error:
         raise InputError(path, f"cannot read this {fmt.upper()} table: {error}") from None
-    line_of_row = 2 if fmt == "csv" else 1  # a CSV's first line is its header
     for index, record in enumerate(frame.to_dict("records")):
         record = {key: None if np.ndim(value) == 0 and pd.isna(value) else value for key, value in record.items()}
-        where = f"line {index + line_of_row}" if fmt == "csv" else f"row {index + 1}"
+        where = index if fmt == "csv" else f"row {index + 1}"  # a CSV record's line is looked up for an error only
         claims = record.get("claims")
         if fmt == "csv" and isinstance(claims, str):
             try:
                 claims = json.loads(claims) if claims else None
             except json.JSONDecodeError as error:
-                raise InputError(path, f"'claims' is not JSON: {error.msg}", location=where) from None
+                raise InputError(path, f"'claims' is not JSON: {error.msg}", location=_location(path, where)) from None
         elif claims is not None and not isinstance(claims, list):
             claims = list(claims)  # Parquet lists come back as arrays
         if "claims" in record:
             record["claims"] = claims
         yield where, record
+
+
+def _location(path, where) -> str:
+    """``where`` of :func:`_jsonl_rows` or :func:`_table_rows`: a location, or a CSV record's index."""
+    from classify.report import csv_record_line
+
+    return f"line {csv_record_line(path, where)}" if isinstance(where, int) else where
 
 
 def read_tagged_claims(path) -> pd.DataFrame:
@@ -268,14 +274,15 @@ def read_tagged_claims(path) -> pd.DataFrame:
     for where, record in (_jsonl_rows(path) if fmt == "jsonl" else _table_rows(path, fmt)):
         if not isinstance(record, dict) or "claims" not in record:
             raise InputError(path, "expected a tagged post with 'claims' (run `classify tag` with a model "
-                                   "that has a claims component)", location=where)
+                                   "that has a claims component)", location=_location(path, where))
         claims = record["claims"] or []
         if not isinstance(claims, list):
-            raise InputError(path, "'claims' must be a list", location=where)
+            raise InputError(path, "'claims' must be a list", location=_location(path, where))
+        fallback_id = f"record {where + 1}" if isinstance(where, int) else where  # a table without ids
         for i, claim in enumerate(claims):
             if not isinstance(claim, dict) or not isinstance(claim.get("text"), str):
-                raise InputError(path, f"claims[{i}] needs a 'text'", location=where)
-            rows.append({"post_id": str(record.get("id", where)), "channel": record.get("channel") or None,
+                raise InputError(path, f"claims[{i}] needs a 'text'", location=_location(path, where))
+            rows.append({"post_id": str(record.get("id", fallback_id)), "channel": record.get("channel") or None,
                          "date": record.get("date"), "lang": record.get("lang") or "und",
                          "label": claim.get("label") or "checkworthy", "text": claim["text"]})
     frame = pd.DataFrame(rows, columns=["post_id", "channel", "date", "lang", "label", "text"])

@@ -19,6 +19,7 @@ Example::
 from __future__ import annotations
 
 import heapq
+import itertools
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -73,6 +74,21 @@ class ReportData:
 # ---------------------------------------------------------------- reading
 
 
+def csv_record_line(path, index: int) -> int:
+    """The line on which record ``index`` (0-based, after the header) of a CSV file starts: posts hold line
+    breaks, so lines and records differ. Read again only for an error that names the record."""
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            for _ in itertools.islice(reader, index + 1):  # the header and the records before
+                pass
+        except csv.Error:  # a field beyond the csv module's size limit: the record's number is the best guess
+            return index + 2
+        return reader.line_num + 1
+
+
 def _decode_json_cells(frame: pd.DataFrame, path, first_line: int, header_lines: int) -> pd.DataFrame:
     for column in _JSON_COLUMNS:
         if column not in frame.columns:
@@ -84,7 +100,8 @@ def _decode_json_cells(frame: pd.DataFrame, path, first_line: int, header_lines:
                     cell = json.loads(cell) if cell.strip() else None
                 except json.JSONDecodeError as error:
                     raise InputError(path, f"column '{column}' is not JSON: {error.msg}",
-                                     location=f"line {first_line + header_lines + offset}") from None
+                                     location=f"line {csv_record_line(path, first_line - 1 + offset)}"
+                                     if header_lines else f"line {first_line + offset}") from None
             elif cell is not None and not isinstance(cell, (list, dict)) and pd.isna(cell):
                 cell = None
             decoded.append(cell)

@@ -118,6 +118,20 @@ def test_a_tag_table_saved_with_a_byte_order_mark_reads_as_without(tmp_path):
     pd.testing.assert_frame_equal(read_tagged_claims(marked), read_tagged_claims(tagged))
 
 
+def test_a_bad_row_of_a_csv_tag_table_is_named_by_its_line(tmp_path):
+    # posts hold line breaks, so a CSV record's line is not its number plus one
+    claim = json.dumps([{"start": 0, "end": 1, "text": "x", "label": "checkworthy"}])
+    rows = [["a", "mfa", "Line 1\nLine 2\nLine 3", claim], ["b", "mfa", "x\ny", "[]"], ["c", "mfa", "z", "[broken"],
+            ["d", "mfa", "w", json.dumps([{"start": 0}])]]
+    table = tmp_path / "tagged.csv"
+    pd.DataFrame(rows, columns=["id", "channel", "text", "claims"]).to_csv(table, index=False)
+    with pytest.raises(InputError, match=r"tagged\.csv: line 7: 'claims' is not JSON"):
+        read_tagged_claims(table)
+    pd.DataFrame(rows[:2] + rows[3:], columns=["id", "channel", "text", "claims"]).to_csv(table, index=False)
+    with pytest.raises(InputError, match=r"tagged\.csv: line 7: claims\[0\] needs a 'text'"):
+        read_tagged_claims(table)
+
+
 def test_untagged_rows_are_refused(tmp_path):
     tagged = tmp_path / "posts.jsonl"
     tagged.write_text('{"id": "1", "text": "no claims here"}\n', encoding="utf-8")

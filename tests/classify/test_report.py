@@ -143,6 +143,18 @@ def test_bad_tagged_input_names_file_and_line(tmp_path):
         aggregate_tagged(read_tagged([posts_only]), weight="likes")
 
 
+def test_a_bad_cell_of_a_csv_tag_table_is_named_by_its_line(tmp_path):
+    # posts hold line breaks, so a CSV record's line is not its number plus one
+    rows = [["a", "mfa", "Line 1\nLine 2\nLine 3", '["economy"]'], ["b", "mfa", "x\ny", "[]"],
+            ["c", "mfa", "z", "[broken"]]
+    table = tmp_path / "tagged.csv"
+    pd.DataFrame(rows, columns=["id", "channel", "text", "themes"]).to_csv(table, index=False)
+    assert table.read_text(encoding="utf-8").splitlines()[6].startswith("c,mfa,z,")
+    for chunk_size in (2, 50):
+        with pytest.raises(InputError, match=r"tagged\.csv: line 7: column 'themes' is not JSON"):
+            aggregate_tagged(read_tagged([table], chunk_size=chunk_size))
+
+
 def test_report_folder_is_self_contained_and_deterministic(tmp_path, tagged_jsonl):
     index = write_report([tagged_jsonl], tmp_path / "one")
     page = index.read_text(encoding="utf-8")
