@@ -7,7 +7,8 @@ one at a time, in numeric order, with lxml. What is read from each
 * ``message_id`` from ``id="message123"`` (negative for the messages of a basic group
   before it became a supergroup, as in the JSON export); ``channel`` from the page header;
 * ``date`` from the ``title`` of ``div.pull_right.date.details``
-  (``dd.MM.yyyy HH:mm:ss UTC+03:00``), converted to UTC. Old exports have no
+  (``dd.MM.yyyy HH:mm:ss UTC+03:00``, ``GMT+01:00`` in some of the exporter's
+  languages), converted to UTC. Old exports have no
   offset in the title: their wall time is read as if it were UTC. The offset is the
   one of the exporter's zone in *standard* time whatever the date (Telegram Desktop
   prints ``QTimeZone::StandardTime``'s name), so where that zone keeps summer time,
@@ -47,7 +48,9 @@ from classify.errors import InputError
 from classify.ingest._base import IngestStats
 
 _PAGE = re.compile(r"^messages(\d*)\.html$")
-_DATE = re.compile(r"(\d{2})\.(\d{2})\.(\d{4}) (\d{2}):(\d{2}):(\d{2})(?: UTC(?:([+-])(\d{1,2}):?(\d{2}))?)?")
+# the offset's name follows the exporter's language: UTC+03:00, GMT+01:00, UTC\u221205:00 (a minus sign)
+_DATE = re.compile(r"(\d{2})\.(\d{2})\.(\d{4}) (\d{2}):(\d{2}):(\d{2})"
+                   r"(?: (?:UTC|GMT)(?:([+\-\u2212])(\d{1,2}):?(\d{2}))?)?")
 _REPLY = re.compile(r"GoToMessage\((-?\d+)\)|go_to_message(-?\d+)")
 # negative: messages of a basic group before it became a supergroup (ids shifted by -1000000000)
 _MESSAGE_ID = re.compile(r"message(-?\d+)")
@@ -109,7 +112,7 @@ def _parse_date(title: str) -> datetime:
     if sign is None:
         return local
     offset = timedelta(hours=int(off_hours), minutes=int(off_minutes))
-    return local - offset if sign == "+" else local + offset
+    return local - offset if sign == "+" else local + offset  # "-" or U+2212
 
 
 def _is_link(anchor, text: str) -> bool:

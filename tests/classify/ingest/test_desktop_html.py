@@ -146,6 +146,20 @@ def test_date_title_offsets(tmp_path, title, expected):
     assert posts[0]["date"] == expected
 
 
+@pytest.mark.parametrize("title, expected", [
+    ("01.03.2024 11:00:00 GMT+01:00", utc(2024, 3, 1, 10, 0, 0)),
+    ("01.03.2024 11:00:00 GMT-03:00", utc(2024, 3, 1, 14, 0, 0)),
+    ("01.03.2024 11:00:00 GMT", utc(2024, 3, 1, 11, 0, 0)),
+    ("01.03.2024 11:00:00 UTC\u221205:00", utc(2024, 3, 1, 16, 0, 0)),
+])
+def test_date_titles_written_in_the_exporters_language(tmp_path, title, expected):
+    # Telegram Desktop names the offset in its system's language: UTC+03:00 in English,
+    # GMT+01:00 in German or Russian, some languages with the minus sign U+2212
+    folder = copy_export(tmp_path, lambda html: html.replace("01.03.2024 11:00:00 UTC+03:00", title))
+    posts, _ = read(folder)
+    assert posts[0]["date"] == expected
+
+
 def test_forwarded_origin_also_for_joined_forwards(export):
     posts, _ = export
     assert posts[5]["forwarded_from"] == "Анна Соколова"
