@@ -268,16 +268,16 @@ def _strings_list(value) -> bool:
 
 
 def _channel(record: dict, default: str):
-    for name in ("channel", "channel_name", "chat", "username", "chat_id", "sender_id"):
+    for name in ("channel", "channel_name", "chat", "username"):
         value = record.get(name)
         if value is not None and value != "":
             return str(value)
-    peer = record.get("peer_id")
-    if isinstance(peer, dict):
-        value = next((v for k, v in peer.items() if k.endswith("_id")), None)
-        if value is not None:
-            return str(value)
-    return default
+    chat = _chat_id(record)
+    if chat is not None:
+        return str(chat)
+    # A channel's own posts carry its id as sender; in a group the sender is the author, so the chat comes first.
+    sender = record.get("sender_id")
+    return default if sender is None or sender == "" else str(sender)
 
 
 def _chat_id(record: dict):
@@ -571,8 +571,12 @@ def _is_json_lines(path: Path, head: bytes) -> bool:
 
 def _posts(path: Path, records, layout_name: str, default_channel: str, stats: IngestStats, skip_bad: bool,
            tally: list[int]) -> Iterator[dict]:
-    """The posts of ``records``; ``tally`` counts [posts, records skipped]."""
+    """The posts of ``records``; ``tally`` counts [posts, other records (skipped, service messages)]."""
     for record, source, number in records:
+        if isinstance(record, dict) and record.get("_") == "MessageService":  # Telethon: a pin, a join, ...
+            stats.service_messages += 1
+            tally[1] += 1
+            continue
         try:
             if isinstance(record, _BadRecord):
                 raise record

@@ -300,3 +300,26 @@ def test_a_link_preview_is_not_media_as_in_desktop_exports(tmp_path):
     assert (preview["has_media"], preview["media_type"], preview["links"]) == (
         False, None, ["https://mfa.example/statements/12"])
     assert (photo["has_media"], photo["media_type"]) == (True, "photo")
+
+
+def test_telethon_service_messages_are_counted_not_refused(tmp_path):
+    records = [
+        {"_": "Message", "id": 7, "peer_id": {"_": "PeerChannel", "channel_id": 1777000111},
+         "date": "2025-03-01T10:00:00+00:00", "message": "Делегация прибыла в Минск."},
+        {"_": "MessageService", "id": 8, "peer_id": {"_": "PeerChannel", "channel_id": 1777000111},
+         "date": "2025-03-01T10:05:00+00:00", "action": {"_": "MessageActionPinMessage"}},
+    ]
+    path = _write(tmp_path, "service.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    stats = IngestStats()
+    posts = _read(path, stats=stats)
+    assert [post["message_id"] for post in posts] == [7]
+    assert stats.service_messages == 1
+
+
+def test_group_dump_posts_belong_to_the_chat_not_to_their_authors(tmp_path):
+    records = [{"_": "Message", "id": n, "peer_id": {"_": "PeerChat", "chat_id": 555},
+                "from_id": {"_": "PeerUser", "user_id": author}, "sender_id": author,
+                "date": "2025-03-01T10:00:00+00:00", "message": f"Сообщение {n}"}
+               for n, author in ((1, 111), (2, 222))]
+    path = _write(tmp_path, "group.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    assert [post["channel"] for post in _read(path)] == ["555", "555"]
