@@ -17,7 +17,7 @@ class _Main(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (InputError, ModelError, FileNotFoundError) as error:
+        except (InputError, ModelError, OSError) as error:  # OSError names its file: no such file, not a folder, ...
             click.echo(f"error: {error}", err=True)
             sys.exit(2)
 

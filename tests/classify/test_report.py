@@ -195,6 +195,15 @@ def test_report_command(tmp_path, tagged_jsonl):
     assert result.exit_code == 2 and "bad.jsonl: line 1" in result.output
 
 
+def test_an_output_folder_that_cannot_be_made_is_one_error_line(tmp_path, tagged_jsonl):
+    from classify.cli import main
+
+    # a file where a folder belongs: an OSError other than "no such file", once a traceback
+    result = CliRunner().invoke(main, ["report", str(tagged_jsonl), "-o", str(tagged_jsonl / "report")])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.exception
+    assert result.output.startswith("error: ") and "tagged.jsonl" in result.output, result.output
+
+
 def _chromium() -> str:
     for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
         found = shutil.which(name)
