@@ -331,8 +331,12 @@ def _post(record, layout_name: str, channel: str, source: str) -> dict:
     else:
         forwarded_from = _forwarded_from(record)
         reply_to = record.get("reply_to")
-        reply_to_message_id = (_integer(record, "reply_to_message_id", "reply_to_msg_id")
-                               if not isinstance(reply_to, dict) else _integer(reply_to, "reply_to_msg_id"))
+        if not isinstance(reply_to, dict):
+            reply_to_message_id = _integer(record, "reply_to_message_id", "reply_to_msg_id")
+        elif reply_to.get("reply_to_peer_id") is not None:  # another chat's message: as in Desktop exports, no id
+            reply_to_message_id = None
+        else:
+            reply_to_message_id = _integer(reply_to, "reply_to_msg_id")
         edited = _datetime(record, "edited", "edit_date")
         by_emoji = record.get("reactions_by_emoji")
         reactions, by_emoji = _reactions(by_emoji if isinstance(by_emoji, dict) else record.get("reactions"))

@@ -323,3 +323,13 @@ def test_group_dump_posts_belong_to_the_chat_not_to_their_authors(tmp_path):
                for n, author in ((1, 111), (2, 222))]
     path = _write(tmp_path, "group.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
     assert [post["channel"] for post in _read(path)] == ["555", "555"]
+
+
+def test_a_reply_to_another_chat_is_not_a_reply_to_this_chat_s_message(tmp_path):
+    header = {"_": "MessageReplyHeader", "reply_to_msg_id": 3}
+    records = [{"_": "Message", "id": n, "peer_id": {"_": "PeerChannel", "channel_id": 1777000111},
+                "date": "2025-03-01T10:00:00+00:00", "message": f"Ответ {n}", "reply_to": reply}
+               for n, reply in ((4, header), (5, {**header, "reply_to_peer_id": {"_": "PeerChannel",
+                                                                                 "channel_id": 1999000222}}))]
+    path = _write(tmp_path, "replies.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    assert [post["reply_to_message_id"] for post in _read(path)] == [3, None]
