@@ -90,6 +90,11 @@ def _folder_inputs(folder: Path, format: str | None) -> list[tuple[Path, str]]:
     export = _export_in(folder, format)
     if export:
         return [export]
+    if (folder / "export_results.html").is_file() and (folder / "chats").is_dir():
+        # Its pages do not say which chats are channels, so reading them all could take in private chats.
+        raise InputError(folder, "a full-account HTML export: give the chat folders to read, "
+                                 f"{folder / 'chats'} (every chat) or some of {folder / 'chats' / 'chat_*'}; "
+                                 "a JSON export of the account reads its channels only")
     entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
     inputs = []
     for entry in entries:

@@ -363,3 +363,15 @@ def test_chats_of_one_name_and_different_ids_keep_their_posts_apart(tmp_path):
     odd.write_text(json.dumps({"channel": "Вестник", "chat_id": {"channel_id": 5}, "message_id": 1,
                                "text": "Текст."}, ensure_ascii=False) + "\n", encoding="utf-8")
     assert read_posts(odd)["id"].tolist() == ["Вестник/1"]
+
+
+def test_root_of_a_full_account_html_export_names_its_chat_folders(tmp_path):
+    root = tmp_path / "DataExport_2025-03-01"
+    chat = root / "chats" / "chat_01"
+    shutil.copytree(FIXTURES / "desktop_html", chat)
+    (root / "lists").mkdir()
+    (root / "lists" / "chats.html").write_text("<html><body>Chats</body></html>", encoding="utf-8")
+    (root / "export_results.html").write_text("<html><body>Exported data</body></html>", encoding="utf-8")
+    with pytest.raises(InputError, match=r"full-account HTML export.*chats"):
+        read_posts(root)
+    assert len(read_posts(root / "chats")) == len(read_posts(chat))
