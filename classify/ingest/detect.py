@@ -140,13 +140,15 @@ def expand_inputs(paths, format: str | None = None) -> list[tuple[Path, str]]:
 
 
 def _one_per_export(inputs: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
-    """Pages of an HTML export (messages.html, messages2.html, ...) are read as their folder, once."""
+    """Pages of an HTML export (messages.html, messages2.html, ...) are read as their folder, once; a
+    folder also given with its result.json (the "HTML and JSON" export option) is read from the JSON only."""
     unique = {}
     for path, name in inputs:
         if name == "desktop-html" and not path.is_dir():
             path = path.parent
         unique.setdefault((path.resolve(), name), (path, name))
-    return list(unique.values())
+    json_folders = {key.parent for key, name in unique if name == "desktop-json" and key.name == "result.json"}
+    return [pair for (key, name), pair in unique.items() if not (name == "desktop-html" and key in json_folders)]
 
 
 def read_options(name: str, options: dict) -> dict:

@@ -375,3 +375,12 @@ def test_root_of_a_full_account_html_export_names_its_chat_folders(tmp_path):
     with pytest.raises(InputError, match=r"full-account HTML export.*chats"):
         read_posts(root)
     assert len(read_posts(root / "chats")) == len(read_posts(chat))
+
+
+def test_a_chat_exported_as_html_and_json_is_read_once_from_its_json(tmp_path):
+    folder = tmp_path / "ChatExport_2025-03-01"
+    shutil.copytree(FIXTURES / "desktop_html", folder)
+    shutil.copy(SAMPLE, folder / "result.json")
+    from_json = read_posts(folder / "result.json")
+    pd.testing.assert_frame_equal(read_posts(str(folder / "*.*")), from_json)
+    pd.testing.assert_frame_equal(read_posts([folder / "messages.html", folder / "result.json"]), from_json)
