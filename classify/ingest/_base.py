@@ -68,6 +68,8 @@ class IngestStats:
     duplicates: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     renamed_channels: list[str] = field(default_factory=list)
+    chats_left_out: dict[str, int] = field(default_factory=dict)
+    """Chats of a full-account export not read, by Telegram chat type (``chat_types`` chooses)."""
 
     def skip(self, location: str, reason: str) -> None:
         self.skipped.append((location, reason))
@@ -86,6 +88,10 @@ class IngestStats:
             groups = [f"{count} x {reason} (first: {first_at[reason]})" for reason, count in counts.items()]
             more = f"; {len(groups) - shown} more reasons" if len(groups) > shown else ""
             parts.append(f"{len(self.skipped)} records skipped: {'; '.join(groups[:shown])}{more}")
+        if self.chats_left_out:
+            count = sum(self.chats_left_out.values())
+            types = ", ".join(f"{kind} {n}" for kind, n in sorted(self.chats_left_out.items()))
+            parts.append(f"{count} chat{'s' if count > 1 else ''} left out by chat type ({types})")
         if self.renamed_channels:
             names = ", ".join(repr(name) for name in self.renamed_channels[:shown])
             more = f" and {len(self.renamed_channels) - shown} more" if len(self.renamed_channels) > shown else ""

@@ -338,11 +338,12 @@ def _next_chat(raw, pos: int):
         pos = at + 1
 
 
-def account(raw, path, parser, chat_filter) -> Iterator[tuple[dict, dict]]:
-    """Messages of the wanted chats (``chat_filter``: set of chat types, None for all) of a full-account export."""
+def account(raw, path, parser, chat_filter, left_out: dict) -> Iterator[tuple[dict, dict]]:
+    """Messages of the wanted chats (``chat_filter``: set of chat types, None for all) of a full-account export;
+    ``left_out`` counts the other chats by type."""
     _seek_json(raw)
     if raw.read(len(_ACCOUNT_START)) != _ACCOUNT_START:
-        yield from _account_any_layout(raw, path, parser, chat_filter)
+        yield from _account_any_layout(raw, path, parser, chat_filter, left_out)
         return
     pos = 0
     index = -1
@@ -356,6 +357,7 @@ def account(raw, path, parser, chat_filter) -> Iterator[tuple[dict, dict]]:
                 yield chat, msg
             pos = span.end
         else:  # skipped unparsed: only find where its array closes
+            left_out[chat["type"]] = left_out.get(chat["type"], 0) + 1
             raw.seek(start)
             if raw.read(2) == b"[]":
                 pos = start + 2
@@ -366,12 +368,12 @@ def account(raw, path, parser, chat_filter) -> Iterator[tuple[dict, dict]]:
                                  location=f"byte {Path(path).stat().st_size}")
             pos = end + len(b"\n    ]")
     if index < 0:  # no chat in the expected layout: let the event stream look
-        yield from _account_any_layout(raw, path, parser, chat_filter)
+        yield from _account_any_layout(raw, path, parser, chat_filter, left_out)
         return
     _check_tail(raw, path, pos)
 
 
-def _account_any_layout(raw, path, parser, chat_filter) -> Iterator[tuple[dict, dict]]:
+def _account_any_layout(raw, path, parser, chat_filter, left_out: dict) -> Iterator[tuple[dict, dict]]:
     """Full-account export in any JSON layout, through ijson's event stream.
 
     ijson's C builder assembles the messages; a small router in front of it follows
@@ -405,6 +407,8 @@ def _account_any_layout(raw, path, parser, chat_filter) -> Iterator[tuple[dict, 
                 if key == "messages" and event_tuple[1] == "start_array":
                     messages_prefix, item_prefix = prefix, prefix + ".item"
                     keep = chat_filter is None or chat.get("type") in chat_filter
+                    if not keep:
+                        left_out[chat.get("type")] = left_out.get(chat.get("type"), 0) + 1
                 elif key in ("name", "type", "id"):
                     chat[key] = event_tuple[2]
 

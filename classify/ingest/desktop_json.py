@@ -237,7 +237,7 @@ def read(path, *, stats: IngestStats, skip_bad: bool = False, chat_types=None, i
     channel = ""
     with open(path, "rb") as raw:
         messages = (stream.single_chat(raw, path, parser, meta) if layout == "single"
-                    else stream.account(raw, path, parser, chat_filter))
+                    else stream.account(raw, path, parser, chat_filter, stats.chats_left_out))
         for chat, msg in messages:
             if chat is not current_chat:
                 current_chat, chat_position = chat, 0

@@ -164,6 +164,8 @@ def test_full_account_export_reads_channels_by_default():
         (CHANNEL, 40), (CHANNEL, 41), ("Velorian Archive", 2)]
     assert stats.service_messages == 1
     assert posts[2]["source"] == f"{ACCOUNT}#chat3/1"
+    assert stats.chats_left_out == {"public_supergroup": 1, "personal_chat": 1}
+    assert "2 chats left out by chat type (personal_chat 1, public_supergroup 1)" in stats.summary()
 
 
 def test_full_account_export_all_chats_or_chosen_types():
@@ -336,6 +338,7 @@ def test_account_export_in_other_json_layouts_gives_the_same_posts(tmp_path, ind
         post["source"] = f"{path}#chat{int(chat) + (int(chat) >= 1)}/{position}"
     assert posts == expected
     assert stats.service_messages == expected_stats.service_messages
+    assert read(path)[1].chats_left_out == {"public_supergroup": 1, "personal_chat": 1}
 
 
 def test_truncated_account_export_names_the_end_of_the_file(tmp_path):
