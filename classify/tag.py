@@ -84,11 +84,12 @@ def tag_arrow_schema(tags: pd.DataFrame, themes: list[str]):
     """
     import pyarrow as pa
 
-    words = pa.list_(pa.string())
+    # list items named as Parquet stores them, so a table read back from parts has this very schema
+    words = pa.list_(pa.field("element", pa.string()))
     claim = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()), ("label", pa.string()),
                        ("score", pa.float64()), ("themes", words)])
     typed = {"themes": words, "theme_scores": pa.struct([(theme, pa.float64()) for theme in themes]),
-             "claims": pa.list_(claim)}
+             "claims": pa.list_(pa.field("element", claim))}
     schema = pa.Schema.from_pandas(tags, preserve_index=False)
     for name, kind in typed.items():
         if name in tags.columns:

@@ -58,6 +58,18 @@ def test_csv_and_parquet_outputs_hold_the_same_tags(tmp_path, tagging_bundle, sm
         assert themes == expected["themes"].tolist()
 
 
+def test_a_parquet_output_is_the_bytes_of_the_single_process_tagger(tmp_path, tagging_bundle, small_archive):
+    from classify.model import load_model
+    from classify.tag import tag_files
+
+    single = tmp_path / "single.parquet"
+    tag_files([small_archive], single, model=load_model(tagging_bundle), chunk_size=300, progress=False)
+    for jobs in (1, 2):
+        result = tag_batch([small_archive], tmp_path / f"jobs{jobs}.parquet", model_path=tagging_bundle,
+                           chunk_size=300, jobs=jobs)
+        assert result.output.read_bytes() == single.read_bytes()
+
+
 def test_inputs_are_files_folders_and_globs(tmp_path, tagging_bundle, small_archive):
     files = sorted(small_archive.glob("*.jsonl"))
     ru_files = sorted(small_archive.glob("*_ru_*.jsonl"))
