@@ -54,7 +54,7 @@ def _claims_section(top_claims: dict[str, list[dict]], themes: list[str], names:
     parts = []
     for theme in [t for t in themes if t in top_claims] + sorted(t for t in top_claims if t not in themes):
         rows = "".join(
-            f'<tr><td class="num">{claim["score"]:.2f}</td><td class="claim">{html.escape(claim["text"])}</td>'
+            f'<tr><td class="num">{claim["score"]:.2f}</td><td class="claim" dir="auto">{html.escape(claim["text"])}</td>'
             f'<td>{html.escape(str(claim["channel"]))}</td><td>{html.escape(claim["date"] or "")}</td>'
             f'<td class="num">{"" if claim["views"] is None else format(claim["views"], ",")}</td></tr>'
             for claim in top_claims[theme])

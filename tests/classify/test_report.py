@@ -173,6 +173,14 @@ def test_report_folder_is_self_contained_and_deterministic(tmp_path, tagged_json
     assert again.read_bytes() == index.read_bytes()
 
 
+def test_right_to_left_claims_keep_their_own_direction(tmp_path):
+    # in a left-to-right page an Arabic or Hebrew sentence's final stop would be drawn at its start
+    rows = [{"id": "a/1", "channel": "a", "lang": "other", "themes": ["diplomacy"],
+             "claims": [_claim("الوزارة أعلنت عن 12 اتفاقية جديدة.", 0.9, ["diplomacy"])]}]
+    page = write_report([_write_jsonl(tmp_path / "rtl.jsonl", rows)], tmp_path / "out").read_text("utf-8")
+    assert '<td class="claim" dir="auto">الوزارة أعلنت عن 12 اتفاقية جديدة.</td>' in page
+
+
 def test_report_without_claims_or_dates_says_so(tmp_path):
     rows = [{"id": f"a/{i}", "channel": "a", "lang": "ru", "themes": ["history"] if i % 2 else []} for i in range(4)]
     page = write_report([_write_jsonl(tmp_path / "plain.jsonl", rows)], tmp_path / "out").read_text("utf-8")
