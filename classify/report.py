@@ -18,6 +18,7 @@ Example::
 """
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import json
@@ -89,21 +90,51 @@ def csv_record_line(path, index: int) -> int:
         return reader.line_num + 1
 
 
+def _shape_problem(column: str, cell) -> str | None:
+    """What makes a decoded ``themes`` or ``claims`` cell unlike those ``classify tag`` writes, if anything."""
+    def themes_problem(value, name):
+        return None if value is None or isinstance(value, (str, list)) else f"'{name}' must be a list of theme ids"
+
+    if cell is None or column not in ("themes", "claims"):
+        return None
+    if column == "themes":
+        return themes_problem(cell, "themes")
+    if not isinstance(cell, list):
+        return "'claims' must be a list of {text, score, themes, ...} objects"
+    for i, claim in enumerate(cell):
+        if not isinstance(claim, dict):
+            return f"claims[{i}] must be an object with text, score and themes"
+        score = claim.get("score")
+        if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
+            return f"claims[{i}]: 'score' must be a number"
+        problem = themes_problem(claim.get("themes"), "themes")
+        if problem:
+            return f"claims[{i}]: {problem}"
+    return None
+
+
+def _cell_line(path, record: int, header_lines: int) -> str:
+    """Where record number ``record`` (from 1) of a table starts, for an error."""
+    return f"line {csv_record_line(path, record - 1)}" if header_lines else f"line {record}"
+
+
 def _decode_json_cells(frame: pd.DataFrame, path, first_line: int, header_lines: int) -> pd.DataFrame:
     for column in _JSON_COLUMNS:
         if column not in frame.columns:
             continue
         decoded = []
         for offset, cell in enumerate(frame[column].tolist()):
+            where = functools.partial(_cell_line, path, first_line + offset, header_lines)
             if isinstance(cell, str):
                 try:
                     cell = json.loads(cell) if cell.strip() else None
                 except json.JSONDecodeError as error:
-                    raise InputError(path, f"column '{column}' is not JSON: {error.msg}",
-                                     location=f"line {csv_record_line(path, first_line - 1 + offset)}"
-                                     if header_lines else f"line {first_line + offset}") from None
+                    raise InputError(path, f"column '{column}' is not JSON: {error.msg}", location=where()) from None
             elif cell is not None and not isinstance(cell, (list, dict)) and pd.isna(cell):
                 cell = None
+            problem = _shape_problem(column, cell)
+            if problem:
+                raise InputError(path, problem, location=where())
             decoded.append(cell)
         frame[column] = decoded
     return frame
@@ -123,6 +154,10 @@ def _jsonl_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
                     raise InputError(path, f"invalid JSON: {error.msg}", location=f"line {number}") from None
                 if not isinstance(record, dict):
                     raise InputError(path, "expected one JSON object per line", location=f"line {number}")
+                problem = (_shape_problem("themes", record.get("themes"))
+                           or _shape_problem("claims", record.get("claims")))
+                if problem:
+                    raise InputError(path, problem, location=f"line {number}")
                 rows.append(record)
                 if len(rows) >= chunk_size:
                     yield pd.DataFrame(rows)

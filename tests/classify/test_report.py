@@ -155,6 +155,27 @@ def test_a_bad_cell_of_a_csv_tag_table_is_named_by_its_line(tmp_path):
             aggregate_tagged(read_tagged([table], chunk_size=chunk_size))
 
 
+@pytest.mark.parametrize("cells, message", [
+    ({"claims": ["a sentence, not a claim object"]}, r"claims\[0\] must be an object"),
+    ({"claims": {"text": "one claim, not a list"}}, "'claims' must be a list"),
+    ({"claims": [{"text": "x", "score": "high", "themes": []}]}, r"claims\[0\]: 'score' must be a number"),
+    ({"claims": [{"text": "x", "score": 0.9, "themes": 7}]}, r"claims\[0\]: 'themes' must be a list"),
+    ({"themes": 5}, "'themes' must be a list"),
+])
+@pytest.mark.parametrize("suffix", ["jsonl", "csv"])
+def test_a_tag_table_of_another_shape_is_named_by_its_line(tmp_path, cells, message, suffix):
+    # hand-edited or written by another tool: one error line, not a traceback nor claims left out unsaid
+    rows = [dict(TAGGED[0]), {**TAGGED[1], **cells}]
+    path = _write_jsonl(tmp_path / "tagged.jsonl", rows)
+    if suffix == "csv":
+        path = tmp_path / "tagged.csv"
+        pd.DataFrame(rows).assign(**{column: lambda frame, column=column: frame[column].map(json.dumps)
+                                     for column in ("themes", "theme_scores", "claims")}).to_csv(path, index=False)
+    line = 3 if suffix == "csv" else 2  # the second post, after the CSV's header
+    with pytest.raises(InputError, match=rf"tagged\.{suffix}: line {line}: {message}"):
+        aggregate_tagged(read_tagged([path]))
+
+
 def test_report_folder_is_self_contained_and_deterministic(tmp_path, tagged_jsonl):
     index = write_report([tagged_jsonl], tmp_path / "one")
     page = index.read_text(encoding="utf-8")
