@@ -138,7 +138,8 @@ def sample_posts(posts: pd.DataFrame, n: int, *, seed: int = 0, model=None, agen
     """Choose ``n`` posts to annotate from a post table (``id``, ``text``, and ideally ``channel``, ``date``).
 
     Posts whose id is in ``exclude_ids`` or whose text (compared case- and space-insensitively)
-    is in ``exclude_texts`` are skipped: already labeled files often use another id scheme.
+    is in ``exclude_texts`` are skipped: already labeled files often use another id scheme. A post whose
+    id an earlier post has is skipped too.
     """
     if n <= 0:
         raise ValueError("n must be positive")
@@ -157,6 +158,10 @@ def sample_posts(posts: pd.DataFrame, n: int, *, seed: int = 0, model=None, agen
     repeated = normalised.duplicated() & keep
     skipped["repeated texts"] = int(repeated.sum())
     keep &= ~repeated
+    # one id for two posts (tables numbering their rows alike): annotations of both could not be told apart
+    repeated_id = frame["id"].astype(str).where(keep).duplicated() & keep
+    skipped["repeated ids"] = int(repeated_id.sum())
+    keep &= ~repeated_id
     excluded = (frame["id"].astype(str).isin(set(map(str, exclude_ids)))
                 | normalised.isin({_normalised(t) for t in exclude_texts})) & keep
     skipped["already labeled"] = int(excluded.sum())

@@ -33,7 +33,8 @@ def test_stratified_by_channel_and_month_skipping_duplicates():
     result = sample_posts(_posts(), 17, seed=3)
     ids = [r.id for r in result.records]
     assert len(ids) == len(set(ids)) == 17
-    assert result.skipped == {"empty texts": 1, "duplicates": 1, "repeated texts": 1, "already labeled": 0}
+    assert result.skipped == {"empty texts": 1, "duplicates": 1, "repeated texts": 1, "repeated ids": 0,
+                              "already labeled": 0}
     assert result.per_stratum == {"big 2024-01": 5, "big 2024-02": 5, "big 2024-03": 5, "small 2024-01": 2}
     assert not {"big/empty", "small/fwd", "small/again"} & set(ids)
     first = result.records[0]
@@ -43,6 +44,17 @@ def test_stratified_by_channel_and_month_skipping_duplicates():
     assert len({r.meta["stratum"] for r in result.records[:4]}) == 4
     assert [r.id for r in sample_posts(_posts(), 17, seed=3).records] == ids  # same seed, same batch
     assert [r.id for r in sample_posts(_posts(), 17, seed=4).records] != ids
+
+
+def test_a_repeated_id_is_chosen_once():
+    # e.g. two CSV tables that both number their posts 1, 2, ...: a batch with one id twice cannot be merged
+    posts = _posts()
+    posts.loc[1, "id"] = posts.loc[0, "id"]
+    posts.loc[2, "id"] = posts.loc[0, "id"]
+    result = sample_posts(posts, 1000)
+    ids = [r.id for r in result.records]
+    assert len(ids) == len(set(ids)) == 32 and result.skipped["repeated ids"] == 2
+    assert "2 repeated ids" in result.summary()
 
 
 def test_equal_allocation_and_exclusions():
