@@ -2,7 +2,8 @@
 
 One task per line. Themes use the ``choice`` interface (``options`` with every theme,
 ``accept`` with the chosen ids); claims are ``spans`` of ``{start, end, label}``
-(Prodigy adds tokens itself). The post id is ``meta.id``. A labeled record is
+(Prodigy adds tokens itself). The post id is ``meta.id`` (an ``id`` of the record's own meta travels
+as ``meta_id``). A labeled record is
 ``answer: "accept"``; an unlabeled record with suggestions has them pre-filled in
 ``accept``/``spans`` and no ``answer``, ready for ``textcat.manual``/``spans.manual``.
 ``reject``/``ignore`` answers read back as records without labels, status ``rejected``/``ignored``.
