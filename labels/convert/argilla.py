@@ -22,6 +22,8 @@ from labels.taxonomy import Taxonomy
 _RESERVED = ("lang", "split", "status")
 META_JSON_KEY = "meta_json"
 SCORES_KEY = "suggestion_scores"
+# responses name their annotator; a record without labels keeps its annotator here
+ANNOTATOR_KEY = "annotator"
 
 
 def dataset_settings(taxonomy: Taxonomy) -> dict:
@@ -62,7 +64,7 @@ def to_record(record: LabeledRecord) -> dict:
     metadata = {key: getattr(record, key) for key in _RESERVED if getattr(record, key) is not None}
     complex_meta = {}
     for key, value in record.meta.items():
-        if _is_metadata_value(value) and key not in (*_RESERVED, META_JSON_KEY, SCORES_KEY):
+        if _is_metadata_value(value) and key not in (*_RESERVED, META_JSON_KEY, SCORES_KEY, ANNOTATOR_KEY):
             metadata[key] = value
         else:
             complex_meta[key] = value
@@ -74,6 +76,8 @@ def to_record(record: LabeledRecord) -> dict:
         responses[THEMES_QUESTION] = [{"value": list(record.themes), "user_id": user}]
     if record.claims is not None:
         responses[CLAIMS_QUESTION] = [{"value": spans_to_dicts(record.claims), "user_id": user}]
+    if user is not None and not responses:
+        metadata[ANNOTATOR_KEY] = user
     suggestions = {}
     if record.suggestions:
         agent = record.suggestions.get("agent") or "model"
@@ -114,7 +118,7 @@ def from_record(item: dict, taxonomy: Taxonomy, path, where: str) -> list[Labele
     metadata = dict(item.get("metadata") or {})
     meta = json.loads(metadata.pop(META_JSON_KEY)) if META_JSON_KEY in metadata else {}
     scores = json.loads(metadata.pop(SCORES_KEY)) if SCORES_KEY in metadata else None
-    reserved = {key: metadata.pop(key, None) for key in _RESERVED}
+    reserved = {key: metadata.pop(key, None) for key in (*_RESERVED, ANNOTATOR_KEY)}
     meta.update(metadata)
     suggestions = None
     raw_suggestions = item.get("suggestions") or {}
@@ -138,7 +142,10 @@ def from_record(item: dict, taxonomy: Taxonomy, path, where: str) -> list[Labele
     base = dict(id=str(item["id"]), text=text, lang=reserved["lang"], split=reserved["split"], meta=meta,
                 suggestions=suggestions, source=f"{path}:{where}")
     if not by_user:
-        return [check_labels(LabeledRecord(**base, status=reserved["status"]), taxonomy, path, where)]
+        return [check_labels(LabeledRecord(**base, status=reserved["status"], annotator=reserved[ANNOTATOR_KEY]),
+                             taxonomy, path, where)]
+    if reserved[ANNOTATOR_KEY] is not None:  # the responses name the annotators: a dataset's own metadata field
+        meta[ANNOTATOR_KEY] = reserved[ANNOTATOR_KEY]
     records = []
     for user, answers in by_user.items():
         if any(answer.get("status") == "discarded" for answer in answers.values()):

@@ -32,6 +32,10 @@ def _edge_records():
         # ... and like the metadata a tool keeps the suggestions' scores under
         LabeledRecord(id="chan/11", text="Exports grew 12%.", themes=["economy"],
                       meta={"suggestion_scores": "high", "label_kinds": "x"}),
+        # an annotator's name without labels: assigned, or a task the annotator skipped
+        LabeledRecord(id="assigned", text="Посол провёл 4 встречи.", annotator="olga"),
+        LabeledRecord(id="passed", text="Реклама канала.", annotator="olga", status="skipped",
+                      meta={"annotator": "someone else"}),
     ]
 
 
