@@ -22,6 +22,8 @@ _DATA_FIELDS = ("lang", "split", "status", "annotator")
 # so that an annotation without theme choices does not read back as "no theme applies".
 LABEL_KINDS_KEY = "label_kinds"
 SUGGESTION_SCORES_KEY = "suggestion_scores"
+# Suggestions without claim spans read back without "claims"; a model that found none is named here.
+NO_CLAIM_SUGGESTED_KEY = "suggested_no_claim"
 
 
 def labeling_config(taxonomy: Taxonomy) -> str:
@@ -74,6 +76,8 @@ def to_task(record: LabeledRecord) -> dict:
             prediction["score"] = confidence
         if record.suggestions.get("scores"):
             data[SUGGESTION_SCORES_KEY] = record.suggestions["scores"]
+        if record.suggestions.get("claims") == []:
+            data[NO_CLAIM_SUGGESTED_KEY] = True
         task["predictions"] = [prediction]
     return task
 
@@ -127,8 +131,10 @@ def from_task(task: dict, taxonomy: Taxonomy, path, where: str) -> list[LabeledR
     suggestions = None
     for p_index, prediction in enumerate(task.get("predictions") or []):
         themes, claims = _read_results(prediction.get("result", []), text, path, f"{where} prediction[{p_index}]")
-        suggestions = {"themes": themes or [], "claims": spans_to_dicts(claims or []),
-                       "agent": prediction.get("model_version") or "model"}
+        suggestions = {"themes": themes or []}
+        if claims or data.get(NO_CLAIM_SUGGESTED_KEY):
+            suggestions["claims"] = spans_to_dicts(claims or [])
+        suggestions["agent"] = prediction.get("model_version") or "model"
         if isinstance(data.get(SUGGESTION_SCORES_KEY), dict):
             suggestions["scores"] = data[SUGGESTION_SCORES_KEY]
     base = dict(id=str(post_id), text=text, lang=data.get("lang"), meta=dict(data.get("meta") or {}),

@@ -36,6 +36,11 @@ def _edge_records():
         LabeledRecord(id="assigned", text="Посол провёл 4 встречи.", annotator="olga"),
         LabeledRecord(id="passed", text="Реклама канала.", annotator="olga", status="skipped",
                       meta={"annotator": "someone else"}),
+        # suggestions as `labels sample --model` writes them (no claims), and a model that found no claim
+        LabeledRecord(id="sampled", text="Посол провёл 5 встреч.", suggestions={
+            "themes": ["diplomacy"], "scores": {"diplomacy": 0.8, "economy": 0.1}, "agent": "default"}),
+        LabeledRecord(id="no-claim-found", text="Доброе утро!", suggestions={
+            "themes": [], "claims": [], "agent": "default"}),
     ]
 
 
