@@ -114,17 +114,17 @@ def _shape_problem(column: str, cell) -> str | None:
 
 
 def _cell_line(path, record: int, header_lines: int) -> str:
-    """Where record number ``record`` (from 1) of a table starts, for an error."""
-    return f"line {csv_record_line(path, record - 1)}" if header_lines else f"line {record}"
+    """Where record number ``record`` (from 1) of a CSV table (one header line) or a Parquet table (none) is."""
+    return f"line {csv_record_line(path, record - 1)}" if header_lines else f"row {record}"
 
 
-def _decode_json_cells(frame: pd.DataFrame, path, first_line: int, header_lines: int) -> pd.DataFrame:
+def _decode_json_cells(frame: pd.DataFrame, path, first_record: int, header_lines: int) -> pd.DataFrame:
     for column in _JSON_COLUMNS:
         if column not in frame.columns:
             continue
         decoded = []
         for offset, cell in enumerate(frame[column].tolist()):
-            where = functools.partial(_cell_line, path, first_line + offset, header_lines)
+            where = functools.partial(_cell_line, path, first_record + offset, header_lines)
             if isinstance(cell, str):
                 try:
                     cell = json.loads(cell) if cell.strip() else None
@@ -172,10 +172,10 @@ def _csv_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
     try:
         reader = pd.read_csv(path, chunksize=chunk_size, dtype={"channel": "string", "lang": "string", "id": "string"},
                              keep_default_na=False, na_values=[""])
-        first_line = 1
+        first_record = 1
         for frame in reader:
-            yield _decode_json_cells(frame, path, first_line, header_lines=1)
-            first_line += len(frame)
+            yield _decode_json_cells(frame, path, first_record, header_lines=1)
+            first_record += len(frame)
     except UnicodeDecodeError as error:
         raise InputError(path, f"not UTF-8 (byte {error.start})") from None
     except pd.errors.ParserError as error:
@@ -189,12 +189,14 @@ def _parquet_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         parquet = pq.ParquetFile(path)
     except Exception as error:  # pyarrow raises several types for a damaged file
         raise InputError(path, f"not a readable Parquet file: {error}") from None
+    first_row = 1
     for batch in parquet.iter_batches(batch_size=chunk_size):
         frame = batch.to_pandas()
         for column in _JSON_COLUMNS:
             if column in frame.columns:
                 frame[column] = [_as_python(cell) for cell in frame[column].tolist()]
-        yield _decode_json_cells(frame, path, 1, header_lines=0)
+        yield _decode_json_cells(frame, path, first_row, header_lines=0)
+        first_row += len(frame)
 
 
 def _as_python(cell):

@@ -176,6 +176,17 @@ def test_a_tag_table_of_another_shape_is_named_by_its_line(tmp_path, cells, mess
         aggregate_tagged(read_tagged([path]))
 
 
+def test_a_bad_cell_of_a_parquet_tag_table_is_named_by_its_row(tmp_path):
+    # e.g. a CSV tag table saved as Parquet by pandas: the JSON cells stay strings
+    rows = [{**TAGGED[i], "claims": json.dumps(TAGGED[i]["claims"]), "themes": json.dumps(TAGGED[i]["themes"])}
+            for i in range(3)]
+    rows[2]["claims"] = "[broken"
+    table = tmp_path / "tagged.parquet"
+    pd.DataFrame(rows).drop(columns="theme_scores").to_parquet(table)
+    with pytest.raises(InputError, match=r"tagged\.parquet: row 3: column 'claims' is not JSON"):
+        aggregate_tagged(read_tagged([table], chunk_size=2))
+
+
 def test_report_folder_is_self_contained_and_deterministic(tmp_path, tagged_jsonl):
     index = write_report([tagged_jsonl], tmp_path / "one")
     page = index.read_text(encoding="utf-8")
