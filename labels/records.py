@@ -173,6 +173,11 @@ def parse_record(data, path, line: int) -> tuple[LabeledRecord | None, list[str]
                         if key not in RECORD_KEYS and key in data["meta"] and data["meta"][key] != value)
     if data.get("suggestions") is not None:
         problems.extend(_suggestion_problems(data["suggestions"], text))
+    try:  # JSON escapes can hold half of a surrogate pair, which no UTF-8 output can
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        problems.append(f"{error.object[error.start]!r} (half of a UTF-16 surrogate pair) is not a character: "
+                        "no UTF-8 file can hold it")
     if text is None or record_id is None or any(p.startswith("'id'") for p in problems):
         return None, problems
     meta = dict(data["meta"]) if isinstance(data.get("meta"), dict) else {}

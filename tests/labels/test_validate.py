@@ -29,6 +29,8 @@ def test_every_error_is_reported_with_file_and_line(write_jsonl, taxonomy):
         _row("twice", themes=["economy", "economy"]),                    # 11
         _row("backwards", claims=[(10, 5, "checkworthy")]),              # 12
         _row("clash", channel="a", meta={"channel": "b", "date": "x"}, date="x"),  # 13: one channel would be lost
+        # 14: half of an emoji, escaped: JSON reads it, but no UTF-8 file (export, merge) can hold it
+        '{"id": "half", "text": "Lone \\ud83d here.", "themes": []}',
     ])
     report = validate_file(path, taxonomy)
     got = [str(problem) for problem in report.problems]
@@ -45,10 +47,11 @@ def test_every_error_is_reported_with_file_and_line(write_jsonl, taxonomy):
         f"{path}: line 11: theme 'economy' listed twice",
         f"{path}: line 12: claims[0] span 10-5 is out of range (needs 0 <= start < end <= 51, the text length)",
         f"{path}: line 13: 'channel' is both a top-level key and a key of 'meta', with another value",
+        f"{path}: line 14: '\\ud83d' (half of a UTF-16 surrogate pair) is not a character: no UTF-8 file can hold it",
     ]
     assert got == expected
     assert not report.ok
-    assert report.records == 10  # lines whose id and text could be read
+    assert report.records == 11  # lines whose id and text could be read
 
 
 def test_suggestions_are_checked_but_never_counted_as_labels(write_jsonl, taxonomy):
