@@ -133,8 +133,9 @@ def theme_count_lines(counts: Counter, posts: int, themes: list[str]) -> list[st
 
 def tag_files(inputs, output, *, model, chunk_size: int = 5000, progress: bool = True,
               include_text: bool = True, format: str | None = None, skip_bad: bool = False,
-              topic_model=None) -> TagSummary:
-    """Tag every post of ``inputs`` (paths the ingest readers accept) into ``output`` (.jsonl/.csv/.parquet).
+              topic_model=None, chat_types: str | None = None, channel: str | None = None) -> TagSummary:
+    """Tag every post of ``inputs`` (paths the ingest readers accept) into ``output`` (.jsonl/.csv/.parquet);
+    ``format``, ``skip_bad``, ``chat_types`` and ``channel`` are passed to the readers.
 
     Reads, tags and writes one chunk at a time, so memory does not grow with the
     input; the output appears only when the whole run succeeded.
@@ -152,7 +153,7 @@ def tag_files(inputs, output, *, model, chunk_size: int = 5000, progress: bool =
     started = time.perf_counter()
     chunks = (tag_frame(model, posts, include_text=include_text, topic_model=topic_model)
               for posts in post_chunks(expanded, chunk_size=chunk_size, format=format, skip_bad=skip_bad,
-                                       stats=stats))
+                                       stats=stats, chat_types=chat_types, channel=channel))
     first = next(chunks, None)  # its columns (which depend on the input) give the schema
     if first is None:  # no post at all: still a table with the tag columns (a Parquet file needs them)
         first = tag_frame(model, posts_frame([]), include_text=include_text)

@@ -7,6 +7,15 @@ from classify.ingest import FORMATS, IngestStats, write_posts
 from classify.ingest.table import CHAT_TYPES
 
 
+chats_option = click.option(
+    "--chats", type=click.Choice(CHAT_TYPES), default=None,
+    help="Chats of a Desktop export to read. Default: the channels of a full-account export, "
+         "or the one chat of a single-chat export whatever its type.")
+channel_option = click.option(
+    "--channel", default=None,
+    help="Channel name for inputs that carry none (web-preview text, plain tables); default: file name.")
+
+
 @click.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
@@ -15,11 +24,8 @@ from classify.ingest.table import CHAT_TYPES
               help="Read every input with this reader instead of detecting each input's format.")
 @click.option("--skip-bad", is_flag=True, help="Skip malformed records (counted in the summary) instead of failing.")
 @click.option("--drop-duplicates", is_flag=True, help="Leave out posts whose normalised text was seen before.")
-@click.option("--chats", type=click.Choice(CHAT_TYPES), default=None,
-              help="Chats of a Desktop export to read. Default: the channels of a full-account export, "
-                   "or the one chat of a single-chat export whatever its type.")
-@click.option("--channel", default=None,
-              help="Channel name for inputs that carry none (web-preview text, plain tables); default: file name.")
+@chats_option
+@channel_option
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes for language identification, duplicate keys and links in plain text "
                    "(same table for any value).")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from classify.cli.ingest import channel_option, chats_option
 from classify.ingest import FORMATS
 
 
@@ -15,6 +16,8 @@ from classify.ingest import FORMATS
 @click.option("--format", "format_", type=click.Choice(list(FORMATS)), default=None,
               help="Read every input with this reader instead of detecting each input's format.")
 @click.option("--skip-bad", is_flag=True, help="Skip malformed records (counted in the summary) instead of failing.")
+@chats_option
+@channel_option
 @click.option("--chunk-size", type=click.IntRange(min=1), default=5000, show_default=True,
               help="Posts read, tagged and written at a time (bounds memory).")
 @click.option("--no-text", is_flag=True, help="Leave the post text out of the output.")
@@ -29,8 +32,8 @@ from classify.ingest import FORMATS
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="local: --jobs processes here; dask: the workers of --scheduler (see docs/scaling.md).")
 @click.option("--scheduler", default=None, help="Dask scheduler address for --engine dask, e.g. tcp://10.0.0.5:8786.")
-def tag(inputs, output, model_path, format_, skip_bad, chunk_size, no_text, quiet, topics_path, jobs, resume,
-        since_last, engine, scheduler):
+def tag(inputs, output, model_path, format_, skip_bad, chats, channel, chunk_size, no_text, quiet, topics_path, jobs,
+        resume, since_last, engine, scheduler):
     """Tag every post of INPUTS by theme, with calibrated scores.
 
     INPUT: anything `classify ingest` reads (Telegram Desktop JSON/HTML exports,
@@ -52,7 +55,7 @@ def tag(inputs, output, model_path, format_, skip_bad, chunk_size, no_text, quie
         result = tag_batch(list(inputs), output, model_path=model_path or DEFAULT_MODEL_DIR, jobs=jobs,
                            chunk_size=chunk_size, resume=resume, since_last=since_last, engine=engine,
                            scheduler=scheduler, progress=not quiet, input_format=format_, skip_bad=skip_bad,
-                           include_text=not no_text)
+                           chat_types=chats, channel=channel, include_text=not no_text)
         click.echo(result.summary())
         return
     from classify.model import load_model
@@ -65,5 +68,6 @@ def tag(inputs, output, model_path, format_, skip_bad, chunk_size, no_text, quie
 
         topic_model = load_topic_model(topics_path)
     summary = tag_files(list(inputs), output, model=model, chunk_size=chunk_size, progress=not quiet,
-                        include_text=not no_text, format=format_, skip_bad=skip_bad, topic_model=topic_model)
+                        include_text=not no_text, format=format_, skip_bad=skip_bad, topic_model=topic_model,
+                        chat_types=chats, channel=channel)
     click.echo("\n".join(summary.lines(model.themes_)))

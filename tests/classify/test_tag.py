@@ -191,3 +191,25 @@ def test_a_full_run_drops_the_since_last_state_of_the_output_it_replaces(model, 
     assert state.is_file() and not output.exists()
     tag_files([posts], output, model=model, progress=False)
     assert output.is_file() and not state.exists()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_cli_tag_chooses_chats_and_names_channels_like_ingest(model, tmp_path, jobs):
+    from click.testing import CliRunner
+
+    from classify.cli import main
+
+    fixtures = Path(__file__).parent / "ingest" / "fixtures"
+    account = fixtures / "desktop_json_account" / "result.json"
+    preview = fixtures / "web_preview_ministry.txt"
+
+    def tagged(*options):
+        output = tmp_path / f"tags{len(list(tmp_path.iterdir()))}.jsonl"
+        result = CliRunner().invoke(main, ["tag", *map(str, options), "-o", str(output), "--model",
+                                           str(model.path), "--quiet", "--jobs", jobs])
+        assert result.exit_code == 0, result.output
+        return [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+
+    channels_only, every_chat = tagged(account), tagged(account, "--chats", "all")
+    assert len(every_chat) == len(channels_only) + 2
+    assert {row["channel"] for row in tagged(preview, "--channel", "borelia")} == {"borelia"}
