@@ -197,6 +197,7 @@ def split_sentences(text: str, lang: str | None = None) -> list[Sentence]:
         return []
     masked = mask_markup(text)
     emphasis = any(marker in text for marker in _EMPHASIS)
+    links = "](" in text
     segment = _segmenter(lang)
     sentences: list[Sentence] = []
     line_start = 0
@@ -204,6 +205,8 @@ def split_sentences(text: str, lang: str | None = None) -> list[Sentence]:
         if _HAS_WORD.search(line):
             for start, end in _line_spans(segment, line):
                 start, end = _trimmed(masked, line_start + start, line_start + end)
+                if links and start and text[start - 1] == "[" and masked[start - 1] == " ":
+                    start -= 1  # the sentence opens with a link's label: keep its bracket, as its end keeps "](url)"
                 if emphasis:
                     start, end = _balanced(text, start, end)
                 piece = masked[start:end]

@@ -137,3 +137,12 @@ def test_a_sentence_keeps_both_halves_of_an_emphasis_it_holds_one_of():
     # An unpaired marker at the very start is not paired with one at the end of the post.
     post = "Код ошибки `E42 виден в журнале. Конец `"
     assert [(s.start, s.end) for s in split_sentences(post, "ru")] == [(0, 32), (33, 38)]
+
+
+def test_a_sentence_opening_with_a_markdown_link_keeps_the_link_whole():
+    text = "[Заявление](https://mid.example/statement) МИД: вызваны 15 послов. Подробнее [на сайте](https://mid.example)."
+    first, second = split_sentences(text, "ru")
+    assert first.text == "[Заявление](https://mid.example/statement) МИД: вызваны 15 послов."
+    assert first.clean == "Заявление МИД: вызваны 15 послов."
+    assert second.text == "Подробнее [на сайте](https://mid.example)."
+    assert text[first.start:first.end] == first.text
