@@ -320,7 +320,8 @@ def _post(record, layout_name: str, channel: str, source: str) -> dict:
     else:
         message_id = _integer(record, "message_id") if "message_id" in record else (
             _integer(record, "id") if _is_telethon_message(record) else None)
-        if message_id is None and record.get("id") not in (None, ""):
+        # Beside a message_id (or in a table without one), "id" is the table's own id: kept as the post id.
+        if ("message_id" in record or message_id is None) and record.get("id") not in (None, ""):
             post_id = str(record["id"])
     links, hashtags = record.get("links"), record.get("hashtags")
     if not (_strings_list(links) and _strings_list(hashtags)):  # else a post table keeps what its reader found
@@ -703,6 +704,11 @@ def _flat_columns(path: Path, block: memoryview, first_number: int, first_offset
     message_id = columns["message_id"]
     if message_id.null_count:
         return None
+    if "id" in columns:  # ids of the table's own beside the message ids (see _post)
+        post_id = _names(columns["id"])
+        if post_id is None:
+            return None
+        found["id"] = post_id
     return PostColumns(text=text, channel=channel, source=source, message_id=message_id, **found)
 
 

@@ -333,3 +333,19 @@ def test_a_reply_to_another_chat_is_not_a_reply_to_this_chat_s_message(tmp_path)
                                                                                  "channel_id": 1999000222}}))]
     path = _write(tmp_path, "replies.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
     assert [post["reply_to_message_id"] for post in _read(path)] == [3, None]
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "csv"])
+def test_a_table_with_ids_of_its_own_beside_message_ids_keeps_its_ids(tmp_path, suffix):
+    rows = [{"id": f"case-{n}", "channel": "mfa_borelia", "message_id": n, "date": "2025-03-01T10:00:00+00:00",
+             "text": f"Посол вызван в МИД: сообщение {n}."} for n in (5, 6)]
+    if suffix == "jsonl":
+        data = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    else:
+        data = "id,channel,message_id,date,text\n" + "".join(
+            f"{row['id']},{row['channel']},{row['message_id']},{row['date']},{row['text']}\n" for row in rows)
+    path = _write(tmp_path, f"cases.{suffix}", data)
+    posts = read_posts(path)  # JSON lines as Arrow columns
+    assert [post["id"] for post in _read(path)] == ["case-5", "case-6"]  # record by record
+    assert posts["id"].tolist() == ["case-5", "case-6"]
+    assert posts["message_id"].tolist() == [5, 6]
