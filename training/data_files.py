@@ -38,3 +38,13 @@ def require_one_labeling_per_post(records: Iterable, path) -> None:
             raise InputError(path, f"post {record.id!r} is labeled again (first on line {first_line[record.id]}); "
                                    "merge the annotators' labels first (classify labels merge)",
                              location=f"line {line}")
+
+
+def require_distinct_files(paths: Iterable) -> None:
+    """Refuse a labeled file given twice (under any name): each of its posts would count twice."""
+    first: dict[Path, str] = {}
+    for path in paths:
+        key = Path(path).resolve()
+        if key in first:
+            raise InputError(path, f"given twice (first as {first[key]}): each of its posts would count twice")
+        first[key] = str(path)

@@ -241,19 +241,23 @@ def evaluate_model_files(model_path, gold_paths: list, output, *, splits: list[s
     """Predict the themes of every labeled row of ``gold_paths`` with a bundle; write the report.
 
     Returns ``(metrics, report_path)``. Rows without ``themes`` are skipped (they
-    carry no labels); rows with themes unknown to the model are an error.
+    carry no labels); rows with themes unknown to the model, a post labeled on two lines
+    of one file and a file given twice are errors (each would count a post twice).
     """
     from classify.errors import InputError
     from classify.model import load_model
     from labels.records import read_labeled
+    from training.data_files import require_distinct_files, require_one_labeling_per_post
 
+    require_distinct_files(gold_paths)
     model = load_model(model_path)
     themes = model.themes_
     ids, texts, langs, groups, gold = [], [], [], [], []
     for path in gold_paths:
-        for record in read_labeled(path):
-            if record.themes is None or (splits and record.split is not None and record.split not in splits):
-                continue
+        records = [record for record in read_labeled(path) if record.themes is not None
+                   and not (splits and record.split is not None and record.split not in splits)]
+        require_one_labeling_per_post(records, path)
+        for record in records:
             unknown = sorted(set(record.themes) - set(themes))
             if unknown:
                 raise InputError(path, f"theme(s) {', '.join(unknown)} unknown to the model",

@@ -154,15 +154,19 @@ def format_claim_metrics(metrics: dict) -> list[str]:
 
 
 def read_claim_gold(gold_paths, splits: list[str] | None = None):
-    """Records with claim labels from gold files (project JSONL or CheckThat! TSV), optionally by split."""
-    from labels.records import read_labeled
+    """Records with claim labels from gold files (project JSONL or CheckThat! TSV), optionally by split.
 
+    A post labeled on two lines of one file, or a file given twice, is an error: it would count twice."""
+    from labels.records import read_labeled
+    from training.data_files import require_distinct_files, require_one_labeling_per_post
+
+    require_distinct_files(gold_paths)
     records = []
     for path in gold_paths:
-        for record in read_labeled(path):
-            if record.claims is None or (splits and record.split is not None and record.split not in splits):
-                continue
-            records.append(record)
+        labeled = [record for record in read_labeled(path) if record.claims is not None
+                   and not (splits and record.split is not None and record.split not in splits)]
+        require_one_labeling_per_post(labeled, path)
+        records += labeled
     return records
 
 

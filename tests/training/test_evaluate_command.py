@@ -1,0 +1,52 @@
+"""``classify evaluate`` end to end on a small bundle trained from invented posts (themes and claims)."""
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from classify.cli import main
+from labels.records import write_labeled
+from tests.training.claim_fixtures import make_posts as make_claim_posts
+from tests.training.theme_fixtures import make_posts, write_config, write_jsonl
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bundle")
+    config = write_config(folder)
+    write_labeled(make_claim_posts(40), folder / "claims.jsonl")
+    (folder / "claims.toml").write_text('[[data]]\npath = "claims.jsonl"\n[model]\nn_features = 4096\ncv_folds = 3\n',
+                                        encoding="utf-8")
+    runner = CliRunner()
+    for kind, path in (("themes", config), ("claims", folder / "claims.toml")):
+        result = runner.invoke(main, ["train", kind, str(path), "-o", str(folder / "model")])
+        assert result.exit_code == 0, result.output
+    return folder / "model"
+
+
+def _evaluate(bundle, *args):
+    return CliRunner().invoke(main, ["evaluate", str(bundle), *map(str, args)])
+
+
+def test_a_post_labeled_twice_in_one_gold_file_is_an_error_naming_the_line(bundle, tmp_path):
+    posts = make_posts(12, seed=9)
+    gold = write_jsonl(tmp_path / "gold.jsonl", posts + [dict(posts[3], themes=["arctic"])])
+    result = _evaluate(bundle, gold, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "gold.jsonl: line 13: post 'p3' is labeled again (first on line 4)" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_claim_post_labeled_twice_in_one_gold_file_is_an_error_naming_the_line(bundle, tmp_path):
+    records = make_claim_posts(6, seed=8)
+    gold = tmp_path / "claims_gold.jsonl"
+    write_labeled(records + [records[2]], gold)
+    result = _evaluate(bundle, gold, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert f"line 7: post '{records[2].id}' is labeled again (first on line 3)" in result.output
+
+
+def test_a_gold_file_given_twice_is_an_error(bundle, tmp_path):
+    gold = write_jsonl(tmp_path / "gold.jsonl", make_posts(12, seed=9))
+    result = _evaluate(bundle, gold, tmp_path / "." / "gold.jsonl", "-o", tmp_path / "out")
+    assert result.exit_code == 2 and "given twice" in result.output
