@@ -50,3 +50,19 @@ def test_a_gold_file_given_twice_is_an_error(bundle, tmp_path):
     gold = write_jsonl(tmp_path / "gold.jsonl", make_posts(12, seed=9))
     result = _evaluate(bundle, gold, tmp_path / "." / "gold.jsonl", "-o", tmp_path / "out")
     assert result.exit_code == 2 and "given twice" in result.output
+
+
+def test_equal_ids_in_two_gold_files_are_two_posts(bundle, tmp_path):
+    """Claims are scored against the post they were found in, not another file's post of the same id."""
+    scores = {}
+    for name, seed in (("a", 21), ("b", 22)):
+        (tmp_path / name).mkdir()
+        write_labeled(make_claim_posts(10, seed=seed), tmp_path / name / "gold.jsonl")
+        result = _evaluate(bundle, tmp_path / name / "gold.jsonl", "-o", tmp_path / f"out_{name}")
+        assert result.exit_code == 0, result.output
+        scores[name] = json.loads((tmp_path / f"out_{name}" / "claims_metrics.json").read_text())["span"]["all"]
+    result = _evaluate(bundle, tmp_path / "a" / "gold.jsonl", tmp_path / "b" / "gold.jsonl", "-o", tmp_path / "both")
+    assert result.exit_code == 0, result.output
+    both = json.loads((tmp_path / "both" / "claims_metrics.json").read_text())["span"]["all"]
+    for key in ("gold", "predicted", "found", "correct"):
+        assert both[key] == scores["a"][key] + scores["b"][key]
