@@ -247,13 +247,13 @@ def evaluate_model_files(model_path, gold_paths: list, output, *, splits: list[s
     from classify.errors import InputError
     from classify.model import load_model
     from labels.records import read_labeled
-    from training.data_files import require_distinct_files, require_one_labeling_per_post
+    from training.data_files import require_distinct_files, require_one_labeling_per_post, source_names
 
     require_distinct_files(gold_paths)
     model = load_model(model_path)
     themes = model.themes_
     ids, texts, langs, groups, gold = [], [], [], [], []
-    for path in gold_paths:
+    for path, group in zip(gold_paths, source_names(gold_paths)):
         records = [record for record in read_labeled(path) if record.themes is not None
                    and not (splits and record.split is not None and record.split not in splits)]
         require_one_labeling_per_post(records, path)
@@ -265,7 +265,7 @@ def evaluate_model_files(model_path, gold_paths: list, output, *, splits: list[s
             ids.append(record.id)
             texts.append(record.text)
             langs.append(record.lang)
-            groups.append(Path(path).name)
+            groups.append(group)
             gold.append(record.themes)
     if not ids:
         raise InputError(", ".join(map(str, gold_paths)), "no rows with theme labels to evaluate")

@@ -66,3 +66,13 @@ def test_equal_ids_in_two_gold_files_are_two_posts(bundle, tmp_path):
     both = json.loads((tmp_path / "both" / "claims_metrics.json").read_text())["span"]["all"]
     for key in ("gold", "predicted", "found", "correct"):
         assert both[key] == scores["a"][key] + scores["b"][key]
+
+
+def test_gold_files_of_one_name_are_two_groups(bundle, tmp_path):
+    for name, seed in (("a", 1), ("b", 2)):
+        (tmp_path / name).mkdir()
+        write_jsonl(tmp_path / name / "gold.jsonl", make_posts(10, seed=seed))
+    result = _evaluate(bundle, tmp_path / "a" / "gold.jsonl", tmp_path / "b" / "gold.jsonl", "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    groups = json.loads((tmp_path / "out" / "metrics.json").read_text())["per_group"]
+    assert len(groups) == 2 and [g["records"] for g in groups.values()] == [10, 10]
