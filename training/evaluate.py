@@ -18,6 +18,8 @@ import numpy as np
 from classify.io import atomic_output
 
 CALIBRATION_BINS = 10
+THEME_REPORT_FILES = ("metrics.json", "report.md", "f1_by_theme.png", "calibration.png")
+CLAIM_REPORT_FILE = "claims_metrics.json"
 
 
 def _prf(truth: np.ndarray, predicted: np.ndarray) -> dict:
@@ -235,6 +237,14 @@ def write_theme_report(metrics: dict, directory, *, title: str = "Theme evaluati
     plot_f1_by_theme(metrics, directory / "f1_by_theme.png")
     plot_calibration(metrics, directory / "calibration.png")
     return directory / "report.md"
+
+
+def remove_stale_reports(directory, *, themes: bool, claims: bool) -> None:
+    """Delete the report files of the kind this evaluation did not write (theme report or claim metrics),
+    so a folder reused for another gold file never shows an earlier run's figures beside the new ones."""
+    stale = ([] if themes else list(THEME_REPORT_FILES)) + ([] if claims else [CLAIM_REPORT_FILE])
+    for name in stale:
+        (Path(directory) / name).unlink(missing_ok=True)
 
 
 def evaluate_model_files(model_path, gold_paths: list, output, *, splits: list[str] | None = None):

@@ -9,19 +9,22 @@ import click
 @click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="Report folder: metrics.json, report.md, f1_by_theme.png, calibration.png "
-                   "(claims_metrics.json when the gold has claims).")
+                   "(claims_metrics.json when the gold has claims); files of an earlier run of the kind not "
+                   "written this time are removed.")
 @click.option("--split", "splits", multiple=True,
               help="Only rows of this split (repeatable); rows without a split are always used.")
 def evaluate(model_path, gold, output, splits):
     """Evaluate the themes (and claims) of MODEL on GOLD labeled files (project JSONL, CheckThat! TSV)."""
     from classify.errors import InputError
-    from training.evaluate import evaluate_model_files
+    from training.evaluate import evaluate_model_files, remove_stale_reports
     from training.evaluate_claims import evaluate_claim_files, format_claim_metrics, has_theme_labels
 
     gold, splits = list(gold), list(splits) or None
     # themes first: bad theme labels stop the command before any part of the report is written
     themes = evaluate_model_files(model_path, gold, output, splits=splits) if has_theme_labels(gold, splits) else None
     claims = evaluate_claim_files(model_path, gold, output, splits=splits)
+    if themes is not None or claims is not None:
+        remove_stale_reports(output, themes=themes is not None, claims=claims is not None)
     if claims is not None:
         for line in format_claim_metrics(claims):
             click.echo(line)

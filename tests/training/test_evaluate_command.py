@@ -76,3 +76,15 @@ def test_gold_files_of_one_name_are_two_groups(bundle, tmp_path):
     assert result.exit_code == 0, result.output
     groups = json.loads((tmp_path / "out" / "metrics.json").read_text())["per_group"]
     assert len(groups) == 2 and [g["records"] for g in groups.values()] == [10, 10]
+
+
+def test_a_rerun_into_the_same_folder_leaves_no_report_of_the_other_kind(bundle, tmp_path):
+    themes_gold = write_jsonl(tmp_path / "themes.jsonl", make_posts(12, seed=9))
+    claims_gold = tmp_path / "claims.jsonl"
+    write_labeled(make_claim_posts(6, seed=8), claims_gold)
+    out = tmp_path / "out"
+    assert _evaluate(bundle, claims_gold, "-o", out).exit_code == 0
+    assert _evaluate(bundle, themes_gold, "-o", out).exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["calibration.png", "f1_by_theme.png", "metrics.json", "report.md"]
+    assert _evaluate(bundle, claims_gold, "-o", out).exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["claims_metrics.json"]
