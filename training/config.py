@@ -23,6 +23,7 @@ are parsed as TOML literals when they can be, else kept as strings.
 """
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
@@ -153,6 +154,9 @@ def check_scalar(value, kind: str, origin, key: str):
     """``value`` when it has the config type ``kind`` (an integer is fine for a float), else an InputError naming ``key``."""
     if kind == "float" and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if kind == "float" and isinstance(value, float) and not math.isfinite(value):
+        # TOML reads inf and nan; every range check passes nan, and the estimators fail on both with a traceback
+        raise InputError(origin, f"'{key}' must be a finite number, not {value!r}")
     expected = {"float": float, "int": int, "str": str, "list[int]": list, "list[str]": list}[kind]
     if not isinstance(value, expected) or isinstance(value, bool):
         raise InputError(origin, f"'{key}' must be {kind}, not {type(value).__name__} ({value!r})")

@@ -74,6 +74,10 @@ def test_clear_errors(tmp_path):
     ("model.seed_term_weight=-0.5", "must not be negative"),
     ("data.1.weight=0", "data.1.weight must be > 0"),
     ("seed=-1", "seed must be within"),
+    ("model.C=inf", "'model.C' must be a finite number, not inf"),
+    ("model.C=nan", "'model.C' must be a finite number, not nan"),
+    ("model.seed_term_weight=nan", "'model.seed_term_weight' must be a finite number"),
+    ("data.1.weight=inf", "'data.1.weight' must be a finite number"),
 ])
 def test_bad_values_are_named_before_training(tmp_path, override, message):
     with pytest.raises(InputError, match=message):

@@ -31,6 +31,11 @@ def config_file(tmp_path):
     ("model.cv_folds=1", "'model.cv_folds' must be >= 2"),
     ("model.n_features=2.5", "'model.n_features' must be int"),
     ("model.rich_cues=yes", "'model.rich_cues' must be true or false"),
+    ("model.C=inf", "'model.C' must be a finite number, not inf"),
+    ("model.C=nan", "'model.C' must be a finite number, not nan"),
+    ("model.context_weight=nan", "'model.context_weight' must be a finite number"),
+    ("data.0.weight=nan", "'data.0.weight' must be a finite number"),
+    ("data.0.weight=inf", "'data.0.weight' must be a finite number"),
 ])
 def test_bad_config_values_are_named_before_training(config_file, override, message):
     with pytest.raises(InputError, match=f"claims.toml: {message}"):
