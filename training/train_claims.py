@@ -55,6 +55,9 @@ SENTENCE_KINDS = ("auto", "posts", "sentences")
 MODEL_MINIMA = {"C": 0.0, "n_features": 1, "cv_folds": 2, "max_iter": 1, "context_weight": 0.0, "post_weight": 0.0,
                 "embedding_weight": 0.0, "unit_weight": 0.0, "min_language_sentences": 0}
 
+# [model] parameters that are lists (tuples in the estimator), by their config type.
+LIST_PARAMETERS = {"word_ngrams": "list[int]", "char_ngrams": "list[int]", "embedding_languages": "list[str]"}
+
 
 @dataclass
 class ClaimDataSource:
@@ -113,7 +116,13 @@ class ClaimsTrainingConfig:
         bad = sorted(set(model) - set(defaults))
         if bad:
             raise InputError(source, f"unknown [model] parameter(s): {', '.join(bad)} (known: {', '.join(sorted(defaults))})")
+        if "labels" in model:
+            raise InputError(source, "'model.labels': set the labels at the top level (labels = [...]), not in [model]")
         for name, value in model.items():
+            if name in LIST_PARAMETERS:
+                check_scalar(value, LIST_PARAMETERS[name], source, f"model.{name}")
+            elif name == "embedding_model" and value is not None:
+                check_scalar(value, "str", source, f"model.{name}")
             if isinstance(defaults[name], bool) and not isinstance(value, bool):
                 raise InputError(source, f"'model.{name}' must be true or false, not {value!r}")
             if name in MODEL_MINIMA:
@@ -121,6 +130,11 @@ class ClaimsTrainingConfig:
                 if value < MODEL_MINIMA[name] or (name == "C" and value <= 0):
                     raise InputError(source, f"'model.{name}' must be {'>' if name == 'C' else '>='} "
                                              f"{MODEL_MINIMA[name]}, not {value!r}")
+        word_ngrams, char_ngrams = model.get("word_ngrams", [1, 2]), model.get("char_ngrams", [3, 5])
+        if not (len(word_ngrams) == 2 and 1 <= word_ngrams[0] <= word_ngrams[1] <= 2):
+            raise InputError(source, "'model.word_ngrams' must be [1, 1], [1, 2] or [2, 2]")
+        if char_ngrams and not (len(char_ngrams) == 2 and 1 <= char_ngrams[0] <= char_ngrams[1]):
+            raise InputError(source, "'model.char_ngrams' must be [] (none) or [low, high] with 1 <= low <= high")
         labels = data.get("labels")
         if labels is not None:
             check_scalar(labels, "list[str]", source, "labels")

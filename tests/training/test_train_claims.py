@@ -36,6 +36,13 @@ def config_file(tmp_path):
     ("model.context_weight=nan", "'model.context_weight' must be a finite number"),
     ("data.0.weight=nan", "'data.0.weight' must be a finite number"),
     ("data.0.weight=inf", "'data.0.weight' must be a finite number"),
+    ('model.char_ngrams="3,5"', "'model.char_ngrams' must be list\\[int\\]"),
+    ("model.word_ngrams=[1]", "'model.word_ngrams' must be \\[1, 1\\], \\[1, 2\\] or \\[2, 2\\]"),
+    ("model.word_ngrams=[3, 1]", "'model.word_ngrams' must be \\[1, 1\\], \\[1, 2\\] or \\[2, 2\\]"),
+    ("model.char_ngrams=[5, 3]", "'model.char_ngrams' must be \\[\\] \\(none\\) or \\[low, high\\]"),
+    ('model.embedding_languages="en"', "'model.embedding_languages' must be list\\[str\\]"),
+    ("model.embedding_model=5", "'model.embedding_model' must be str"),
+    ('model.labels=["checkworthy"]', "'model.labels': set the labels at the top level"),
 ])
 def test_bad_config_values_are_named_before_training(config_file, override, message):
     with pytest.raises(InputError, match=f"claims.toml: {message}"):
