@@ -34,6 +34,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from classify.errors import InputError
+from training.data_files import require_listed_once
 
 
 @dataclass
@@ -226,14 +227,9 @@ def load_themes_config(path, overrides: list[str] = ()) -> ThemesTrainingConfig:
     data = apply_overrides(data, list(overrides))
     config = ThemesTrainingConfig.from_dict(data, origin=path)
     base = path.resolve().parent
-    first_entry = {}
-    for i, source in enumerate(config.data):
+    for source in config.data:
         source.path = path_from_config(source.path, base)
-        first = first_entry.setdefault(Path(source.path).resolve(), i)
-        if first != i:
-            raise InputError(path, f"data.{i}.path is data.{first}.path again: its rows would be trained on "
-                                   "twice and held-out metrics would score rows the model saw (list the splits "
-                                   "in one entry)")
+    require_listed_once([source.path for source in config.data], path)
     config.unlabeled.path = path_from_config(config.unlabeled.path, base)
     config.taxonomy = path_from_config(config.taxonomy, base)
     if not config.data:

@@ -48,3 +48,15 @@ def require_distinct_files(paths: Iterable) -> None:
         if key in first:
             raise InputError(path, f"given twice (first as {first[key]}): each of its posts would count twice")
         first[key] = str(path)
+
+
+def require_listed_once(paths: list[str], config_path) -> None:
+    """Refuse a config listing one labeled file in two [[data]] entries: its rows would be trained on twice and
+    held-out metrics would score rows the model saw."""
+    first_entry: dict[Path, int] = {}
+    for i, path in enumerate(paths):
+        first = first_entry.setdefault(Path(path).resolve(), i)
+        if first != i:
+            raise InputError(config_path, f"data.{i}.path is data.{first}.path again: its rows would be trained on "
+                                          "twice and held-out metrics would score rows the model saw (list the splits "
+                                          "in one entry)")

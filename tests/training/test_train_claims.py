@@ -112,3 +112,10 @@ def test_posts_of_two_files_of_one_name_stay_apart(config_file, monkeypatch):
     _, metadata = train_claims(config)
     groups = metadata["metrics"]["cross_validated_sentences"]["checkworthy"]
     assert {"ru/gold.jsonl:ru", "en/gold.jsonl:ru"} <= set(groups)
+
+
+def test_the_same_data_file_twice_is_refused(config_file):
+    text = config_file.read_text(encoding="utf-8").replace('[model]', '[[data]]\npath = "./gold.jsonl"\n[model]')
+    config_file.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match="claims.toml: data.1.path is data.0.path again"):
+        load_claims_config(config_file)
