@@ -69,31 +69,41 @@ class TaggingModel:
         return langs
 
     def predict_proba(self, texts: Sequence[str] | str, langs=None) -> np.ndarray:
-        """Calibrated scores, one row per text, columns in ``themes_`` order."""
+        """Calibrated scores, one row per text, columns in ``themes_`` order (0 for a text without words)."""
         texts = self._texts(texts)
         if not texts:
             return np.zeros((0, len(self.themes_)))
-        return self.themes.predict_proba(texts, self._langs(texts, langs))
+        scores = self.themes.predict_proba(texts, self._langs(texts, langs))
+        # a blank text scores its intercepts alone, which can pass a threshold; classify tag gives it no themes
+        scores[_blank(texts)] = 0.0
+        return scores
 
     def predict_indicator(self, texts: Sequence[str] | str, langs=None, probabilities=None) -> np.ndarray:
         """Boolean (texts x themes) matrix of themes over their thresholds; reuses ``probabilities`` when given."""
         texts = self._texts(texts)
         if not texts:
             return np.zeros((0, len(self.themes_)), dtype=bool)
-        return self.themes.predict_indicator(texts, self._langs(texts, langs), probabilities)
+        indicator = self.themes.predict_indicator(texts, self._langs(texts, langs), probabilities)
+        indicator[_blank(texts)] = False
+        return indicator
 
     def predict(self, texts: Sequence[str] | str, langs=None) -> list[list[str]]:
-        """Theme ids over their thresholds, one list per text (a single string gives a list with one list)."""
-        texts = self._texts(texts)
-        if not texts:
-            return []
-        langs = self._langs(texts, langs)
-        return self.themes.predict(texts, langs)
+        """Theme ids over their thresholds, one list per text (a single string gives a list with one list);
+        none for a text without words."""
+        indicator = self.predict_indicator(texts, langs)
+        themes = [[] for _ in range(len(indicator))]
+        for row, column in zip(*(index.tolist() for index in np.nonzero(indicator))):  # one pass, not one per row
+            themes[row].append(self.themes_[column])
+        return themes
 
     def predict_scores(self, texts: Sequence[str] | str, langs=None) -> list[dict[str, float]]:
         """``{theme: score}`` per text, scores rounded to 4 decimals."""
         scores = np.round(self.predict_proba(texts, langs), 4)
         return [dict(zip(self.themes_, row.tolist())) for row in scores]
+
+
+def _blank(texts: list[str]) -> np.ndarray:
+    return np.array([not text.strip() for text in texts], dtype=bool)
 
 
 def load_model(path=None) -> TaggingModel:

@@ -8,7 +8,7 @@ from classify.errors import ModelError
 from classify.model import load_model
 from training.config import load_themes_config
 from training.train_themes import train_and_save_themes
-from tests.training.theme_fixtures import THEMES, make_posts, write_config
+from tests.training.theme_fixtures import THEMES, make_posts, write_config, write_jsonl
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +72,19 @@ def test_shipped_default_model_loads_and_matches_the_taxonomy():
                                "Инфляция ускорилась, и центральный банк повысил ключевую ставку.",
                                "A nuclear icebreaker sailed the Northern Sea Route through the Arctic."], ["ru", "ru", "en"])
     assert "arctic" in predicted[0] and "economy" in predicted[1] and "arctic" in predicted[2]
+
+
+
+def test_texts_without_words_get_no_themes_as_classify_tag_gives_them(tmp_path):
+    """Trained on Russian posts only, the intercepts alone put an empty text over a theme's threshold; tag skips
+    such texts, and so does the model."""
+    write_config(tmp_path)
+    write_jsonl(tmp_path / "train.jsonl", [post for post in make_posts(80) if post["lang"] == "ru"])
+    train_and_save_themes(load_themes_config(tmp_path / "themes.toml"), tmp_path / "model")
+    model = classify.load_model(tmp_path / "model")
+    blank = ["", "   \n", None]
+    assert model.predict(blank) == [[], [], []]
+    assert model.predict(blank, "ru") == [[], [], []]
+    assert not model.predict_indicator(blank).any()
+    assert (model.predict_proba(blank, "ru") == 0).all()
+    assert model.predict(["", "Инфляция в стране ускорилась."], "ru") == [[], ["economy"]]
