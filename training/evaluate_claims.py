@@ -134,7 +134,8 @@ def evaluate_claims(classifier, records, *, theme_predictor=None) -> dict:
 
 
 def evaluate_model_claims(model, records) -> dict | None:
-    """Claim metrics of a loaded tagging model (``classify.model.load_model``) on gold records.
+    """Claim metrics of a loaded bundle or tagging model (``classify.bundle.load_bundle``, ``classify.model.load_model``)
+    on gold records.
 
     None when the model has no claims component or no record carries claim labels,
     so ``classify evaluate`` can call it on any gold file.
@@ -187,13 +188,14 @@ def evaluate_claim_files(model_path, gold_paths, output, *, splits: list[str] | 
     import json
     from pathlib import Path
 
+    from classify.bundle import load_bundle
     from classify.io import atomic_output
-    from classify.model import load_model
 
     records = read_claim_gold(gold_paths, splits)
     if not records:
         return None
-    metrics = evaluate_model_claims(load_model(model_path), records)
+    # the bundle, not a tagging model: a bundle trained with `classify train claims` alone has no themes
+    metrics = evaluate_model_claims(load_bundle(model_path), records)
     if metrics is None:
         return None
     metrics = {"model": str(model_path), "gold": [str(p) for p in gold_paths], "records": len(records), **metrics}

@@ -88,3 +88,19 @@ def test_a_rerun_into_the_same_folder_leaves_no_report_of_the_other_kind(bundle,
     assert sorted(p.name for p in out.iterdir()) == ["calibration.png", "f1_by_theme.png", "metrics.json", "report.md"]
     assert _evaluate(bundle, claims_gold, "-o", out).exit_code == 0
     assert sorted(p.name for p in out.iterdir()) == ["claims_metrics.json"]
+
+
+def test_a_claims_only_bundle_is_evaluated_on_claim_gold(tmp_path):
+    write_labeled(make_claim_posts(40), tmp_path / "claims.jsonl")
+    (tmp_path / "claims.toml").write_text('[[data]]\npath = "claims.jsonl"\n[model]\nn_features = 4096\ncv_folds = 3\n',
+                                          encoding="utf-8")
+    result = CliRunner().invoke(main, ["train", "claims", str(tmp_path / "claims.toml"), "-o", str(tmp_path / "model")])
+    assert result.exit_code == 0, result.output
+    gold = tmp_path / "gold.jsonl"
+    write_labeled(make_claim_posts(6, seed=8), gold)
+    result = _evaluate(tmp_path / "model", gold, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "out" / "claims_metrics.json").read_text())["records"] == 6
+    themes_gold = write_jsonl(tmp_path / "themes.jsonl", make_posts(6, seed=9))
+    result = _evaluate(tmp_path / "model", themes_gold, "-o", tmp_path / "out2")
+    assert result.exit_code == 2 and "the bundle has no 'themes' component" in result.output
