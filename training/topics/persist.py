@@ -74,10 +74,16 @@ def check_replaceable(folder) -> None:
     if not folder.is_dir() or not any(folder.iterdir()):
         return
     try:
-        _record(read_metadata(folder))
+        record = _record(read_metadata(folder))
     except ModelError:
         raise InputError(folder, "exists and does not hold a topic model; saving would delete what it holds "
                                  "(choose a new folder or remove this one)") from None
+    model_files = set(record.get("files", {})) | {METADATA_FILE, CARD_FILE}
+    others = sorted(path.name for path in folder.iterdir() if path.name not in model_files)
+    if others:
+        raise InputError(folder, f"holds {', '.join(others)}, not part of the topic model; saving would delete "
+                                 f"{'them' if len(others) > 1 else 'it'} (move {'them' if len(others) > 1 else 'it'} "
+                                 "or choose a new folder)")
 
 
 def save_topic_model(model: TopicModel, folder, *, training_data: dict | None = None) -> Path:

@@ -159,3 +159,19 @@ def test_an_output_of_unknown_format_is_one_error_line(model_dir, posts_file, tm
                                        "-o", str(tmp_path / "trend.xlsx")])
     assert result.exit_code == 2, result.output
     assert "cannot tell the output format from the name" in result.output
+
+
+def test_fit_refuses_a_topic_model_folder_that_also_holds_other_files(model_dir, posts_file, tmp_path):
+    """Refitting replaces the folder: an assignment table written beside the model would be deleted with it."""
+    import shutil
+
+    folder = tmp_path / "topics"
+    shutil.copytree(model_dir, folder)
+    result = CliRunner().invoke(main, ["topics", "assign", str(posts_file), "--model", str(folder),
+                                       "-o", str(folder / "assigned.jsonl")])
+    assert result.exit_code == 0, result.output
+    before = sorted(p.name for p in folder.iterdir())
+    result = CliRunner().invoke(main, ["topics", "fit", str(posts_file), "-o", str(folder)])
+    assert result.exit_code == 2
+    assert "assigned.jsonl" in result.output and "not part of the topic model" in result.output
+    assert sorted(p.name for p in folder.iterdir()) == before
