@@ -24,7 +24,7 @@ from classify.errors import InputError
 from classify.text.sentences import split_sentences
 
 __all__ = ["span_matches", "claim_metrics", "evaluate_claims", "evaluate_model_claims", "format_claim_metrics",
-           "evaluate_claim_files", "read_claim_gold", "has_theme_labels", "MIN_COVERAGE"]
+           "evaluate_claim_files", "write_claim_metrics", "read_claim_gold", "has_theme_labels", "MIN_COVERAGE"]
 
 MIN_COVERAGE = 0.5
 
@@ -181,15 +181,12 @@ def has_theme_labels(gold_paths, splits: list[str] | None = None) -> bool:
 
 
 def evaluate_claim_files(model_path, gold_paths, output, *, splits: list[str] | None = None) -> dict | None:
-    """Claim metrics of a bundle on gold files, written to ``output/claims_metrics.json``.
+    """Claim metrics of a bundle on gold files, written to ``output/claims_metrics.json`` (nothing written when
+    ``output`` is None: :func:`write_claim_metrics` writes them later).
 
     None (and nothing written) when the bundle has no claims component or the gold no claim labels.
     """
-    import json
-    from pathlib import Path
-
     from classify.bundle import load_bundle
-    from classify.io import atomic_output
 
     records = read_claim_gold(gold_paths, splits)
     if not records:
@@ -199,8 +196,19 @@ def evaluate_claim_files(model_path, gold_paths, output, *, splits: list[str] | 
     if metrics is None:
         return None
     metrics = {"model": str(model_path), "gold": [str(p) for p in gold_paths], "records": len(records), **metrics}
+    if output is not None:
+        write_claim_metrics(metrics, output)
+    return metrics
+
+
+def write_claim_metrics(metrics: dict, output) -> None:
+    """Write ``output/claims_metrics.json``."""
+    import json
+    from pathlib import Path
+
+    from classify.io import atomic_output
+
     Path(output).mkdir(parents=True, exist_ok=True)
     with atomic_output(Path(output) / "claims_metrics.json", "w", encoding="utf-8") as handle:
         json.dump(metrics, handle, ensure_ascii=False, indent=2)
         handle.write("\n")
-    return metrics

@@ -17,12 +17,16 @@ def evaluate(model_path, gold, output, splits):
     """Evaluate the themes (and claims) of MODEL on GOLD labeled files (project JSONL, CheckThat! TSV)."""
     from classify.errors import InputError
     from training.evaluate import evaluate_model_files, remove_stale_reports
-    from training.evaluate_claims import evaluate_claim_files, format_claim_metrics, has_theme_labels
+    from training.evaluate_claims import (evaluate_claim_files, format_claim_metrics, has_theme_labels,
+                                          write_claim_metrics)
 
     gold, splits = list(gold), list(splits) or None
-    # themes first: bad theme labels stop the command before any part of the report is written
+    # claims scored before the theme report is written and saved after it: bad theme or claim labels stop the
+    # command before any part of the report is written
+    claims = evaluate_claim_files(model_path, gold, None, splits=splits)
     themes = evaluate_model_files(model_path, gold, output, splits=splits) if has_theme_labels(gold, splits) else None
-    claims = evaluate_claim_files(model_path, gold, output, splits=splits)
+    if claims is not None:
+        write_claim_metrics(claims, output)
     if themes is not None or claims is not None:
         remove_stale_reports(output, themes=themes is not None, claims=claims is not None)
     if claims is not None:

@@ -104,3 +104,16 @@ def test_a_claims_only_bundle_is_evaluated_on_claim_gold(tmp_path):
     themes_gold = write_jsonl(tmp_path / "themes.jsonl", make_posts(6, seed=9))
     result = _evaluate(tmp_path / "model", themes_gold, "-o", tmp_path / "out2")
     assert result.exit_code == 2 and "the bundle has no 'themes' component" in result.output
+
+
+def test_a_bad_claim_label_leaves_the_report_folder_as_it_was(bundle, tmp_path):
+    rows = [dict(post, claims=[]) for post in make_posts(6, seed=9)]
+    rows[2]["claims"] = [{"start": 0, "end": 5, "label": "rumour"}]
+    gold = write_jsonl(tmp_path / "gold.jsonl", rows)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "claims_metrics.json").write_text("{}\n", encoding="utf-8")
+    result = _evaluate(bundle, gold, "-o", out)
+    assert result.exit_code == 2 and "line 3: claim label(s) rumour unknown to the model" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["claims_metrics.json"]
+    assert (out / "claims_metrics.json").read_text(encoding="utf-8") == "{}\n"
