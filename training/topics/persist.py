@@ -21,6 +21,7 @@ taxonomy, training data, metrics and config.
 from __future__ import annotations
 
 import json
+import logging
 import platform
 import shutil
 import tempfile
@@ -97,6 +98,9 @@ def save_topic_model(model: TopicModel, folder, *, training_data: dict | None = 
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
+        # BERTopic resets its logger to WARNING while fitting (select_backend); its hint to save a
+        # sentence-transformers pointer does not apply: our embedding backend is saved beside it
+        logging.getLogger("BERTopic").setLevel(logging.ERROR)
         model.bertopic_.save(staging, serialization="safetensors", save_embedding_model=False, save_ctfidf=True)
         state = {
             "version": STATE_VERSION,

@@ -210,3 +210,23 @@ def test_local_sentence_transformers_backend_round_trip(corpus, tmp_path):
     loaded = load_topic_model(folder)
     texts = corpus["text"].tolist()[:40]
     assert assign_topics(loaded, texts) == assign_topics(model, texts)
+
+
+def test_saving_prints_no_bertopic_warning_about_embedding_models(fitted, tmp_path):
+    """BERTopic warns that a model saved without its embedding model should name a sentence-transformers model;
+    ours is saved beside it on purpose, so the hint only misleads."""
+    import logging
+
+    records = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    handler = Collect(level=logging.WARNING)
+    logging.getLogger("BERTopic").addHandler(handler)
+    try:
+        save_topic_model(fitted, tmp_path / "model")
+    finally:
+        logging.getLogger("BERTopic").removeHandler(handler)
+    assert [record.getMessage() for record in records] == []
