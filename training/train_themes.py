@@ -285,8 +285,10 @@ def train_and_save_themes(config: ThemesTrainingConfig, output, *, cv_folds: int
         evaluation["protocol"] = (f"{cv_folds}-fold cross-validation, folds drawn per source file with seed "
                                   f"{config.seed}; thresholds and calibration tuned inside each training part")
         for name, part in [("all", evaluation["overall"]), *evaluation["per_group"].items()]:
+            top1 = part["top1_in_gold"]  # None for a source without a post that has a theme
             summary.append(f"{name}: micro-F1 {part['micro']['f1']:.3f}, macro-F1 {part['macro']['f1']:.3f}, "
-                           f"top theme in gold {part['top1_in_gold']:.1%} [held out, {cv_folds}-fold CV]")
+                           f"top theme in gold {'-' if top1 is None else f'{top1:.1%}'} "
+                           f"[held out, {cv_folds}-fold CV]")
     say("training on all labeled rows ...")
     model, metadata = train_themes(config, evaluation=evaluation)
     with staged_bundle(output) as folder:

@@ -96,3 +96,15 @@ def test_copies_of_a_text_share_a_cross_validation_fold():
                              weights=examples.weights, sources=examples.sources, ids=examples.ids)
     plain = source_folds(distinct, 5, seed=13)
     assert [np.bincount(plain[rows], minlength=5).tolist() for rows in (slice(0, 20), slice(20, 40))] == [[4] * 5] * 2
+
+
+def test_cross_validation_with_a_file_of_posts_without_themes(tmp_path):
+    """A file of negatives (every post labeled with no theme) has no top theme to score: '-', not a traceback."""
+    write_config(tmp_path)
+    negatives = [dict(post, id=f"n{i}", themes=[]) for i, post in enumerate(make_posts(12, seed=4))]
+    write_jsonl(tmp_path / "none.jsonl", negatives)
+    config = load_themes_config(tmp_path / "themes.toml", ['data=[{path = "train.jsonl"}, {path = "none.jsonl"}]'])
+    metadata = train_and_save_themes(config, tmp_path / "model", cv_folds=3)
+    assert any(line.startswith("none.jsonl: ") and "top theme in gold - [held out" in line
+               for line in metadata["summary"])
+    assert metadata["metrics"]["per_group"]["none.jsonl"]["top1_in_gold"] is None
