@@ -169,6 +169,8 @@ def load_claims_config(path, overrides: list[str] = ()) -> ClaimsTrainingConfig:
         entry.path = path_from_config(entry.path, base)
     require_listed_once([entry.path for entry in config.data], path)
     config.taxonomy = path_from_config(config.taxonomy, base)
+    if config.taxonomy and not Path(config.taxonomy).is_file():
+        raise InputError(path, f"'taxonomy': file not found: {config.taxonomy}")
     return config
 
 

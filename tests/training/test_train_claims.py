@@ -119,3 +119,8 @@ def test_the_same_data_file_twice_is_refused(config_file):
     config_file.write_text(text, encoding="utf-8")
     with pytest.raises(InputError, match="claims.toml: data.1.path is data.0.path again"):
         load_claims_config(config_file)
+
+
+def test_a_missing_taxonomy_file_names_the_key(config_file):
+    with pytest.raises(InputError, match="claims.toml: 'taxonomy': file not found: .*nothere.toml"):
+        load_claims_config(config_file, ["taxonomy=nothere.toml"])
