@@ -96,6 +96,8 @@ class ThemesTrainingConfig:
 
     def validate(self, origin="config") -> None:
         """Check value ranges, so a bad value is named with its key before any training starts."""
+        from training.word_vectors import SOURCES
+
         model = self.model
         checks = [(model.C > 0, "model.C must be > 0"),
                   (model.n_features >= 1, "model.n_features must be at least 1"),
@@ -111,6 +113,8 @@ class ThemesTrainingConfig:
                        model.min_language_positives) >= 0,
                    "model.seed_term_weight, word_vector_weight, length_split and min_language_positives "
                    "must not be negative"),
+                  (model.word_vectors in ("", *SOURCES),
+                   f"model.word_vectors must be \"\" (none) or one of {', '.join(SOURCES)}"),
                   (0 <= self.seed < 2 ** 32, "seed must be within 0 .. 2**32 - 1"),
                   (self.unlabeled.limit >= 0, "unlabeled.limit must not be negative")]
         checks += [(source.weight > 0, f"data.{i}.weight must be > 0") for i, source in enumerate(self.data)]

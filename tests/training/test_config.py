@@ -78,6 +78,7 @@ def test_clear_errors(tmp_path):
     ("model.C=nan", "'model.C' must be a finite number, not nan"),
     ("model.seed_term_weight=nan", "'model.seed_term_weight' must be a finite number"),
     ("data.1.weight=inf", "'data.1.weight' must be a finite number"),
+    ("model.word_vectors=glove", "model.word_vectors must be \"\" \\(none\\) or one of navec_news"),
 ])
 def test_bad_values_are_named_before_training(tmp_path, override, message):
     with pytest.raises(InputError, match=message):
