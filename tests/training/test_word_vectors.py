@@ -8,6 +8,7 @@ from classify.bundle import load_bundle, save_component
 from training import themes as themes_module
 from training.themes import ThemeClassifier
 from training.features import HashedTextFeatures
+from training import word_vectors
 from training.word_vectors import mean_of, word_table
 
 _ARCTIC = ["ледокол", "арктика", "полярный", "льды", "тундра", "мерзлота"]
@@ -27,6 +28,8 @@ def _vectors():
 @pytest.fixture
 def fake_vectors(monkeypatch):
     monkeypatch.setattr(themes_module, "load_word_vectors", lambda name: _vectors())
+    # configs accept only known sources: the fake table is one for the test
+    monkeypatch.setitem(word_vectors.SOURCES, "test-table", ("no-package", "no-file"))
 
 
 def _posts():
