@@ -274,7 +274,7 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
     for bad input, naming the file.
     """
     from classify.ingest import IngestStats
-    from classify.ingest.detect import expand_inputs
+    from classify.ingest.detect import expand_inputs, folders_read_file_by_file
 
     started = time.perf_counter()
     use_system_arrow_allocator()
@@ -291,7 +291,7 @@ def tag_batch(inputs: Iterable, output, *, model_path, jobs: int = 1, chunk_size
     inputs = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
     expanded = [(path.resolve(), name) for path, name in expand_inputs(inputs, input_format)]
     paths = [path for path, _ in expanded]
-    refuse_output_among_inputs(output, paths)
+    refuse_output_among_inputs(output, paths, folders_read_file_by_file(inputs, input_format))
 
     state_file = state_path_for(output)
     known, baseline = None, None

@@ -54,11 +54,12 @@ def checked_input_format(path, what: str) -> str:
                                "use .jsonl, .csv or .parquet") from None
 
 
-def refuse_output_among_inputs(output, inputs: Iterable) -> None:
-    """Refuse an output that is one of the (expanded) inputs: it would overwrite them, or, inside an input
-    folder, be read as input by the next run."""
+def refuse_output_among_inputs(output, inputs: Iterable, read_folders: Iterable = ()) -> None:
+    """Refuse an output that is one of the (expanded) inputs, or a file of a folder whose files are read as
+    inputs (``read_folders``): it would overwrite them, or be read as input by the next run."""
     target = Path(output).resolve()
-    if any(Path(path).resolve() == target for path in inputs):
+    if (any(Path(path).resolve() == target for path in inputs)
+            or any(Path(folder).resolve() == target.parent for folder in read_folders)):
         raise InputError(output, "the output is also an input (given as one, or inside an input folder); "
                                  "write it elsewhere")
 

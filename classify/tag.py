@@ -143,11 +143,11 @@ def tag_files(inputs, output, *, model, chunk_size: int = 5000, progress: bool =
     from tqdm import tqdm
 
     from classify.ingest import IngestStats, post_chunks, posts_frame
-    from classify.ingest.detect import expand_inputs
+    from classify.ingest.detect import expand_inputs, folders_read_file_by_file
 
     checked_output_format(output)
     expanded = expand_inputs([str(p) for p in inputs], format)
-    refuse_output_among_inputs(output, [path for path, _ in expanded])
+    refuse_output_among_inputs(output, [path for path, _ in expanded], folders_read_file_by_file(inputs, format))
     stats = IngestStats()
     summary = TagSummary(output=Path(output))
     started = time.perf_counter()

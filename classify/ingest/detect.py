@@ -107,6 +107,13 @@ def _folder_inputs(folder: Path, format: str | None) -> list[tuple[Path, str]]:
     return inputs
 
 
+def folders_read_file_by_file(paths, format: str | None = None) -> list[Path]:
+    """The folders among ``paths`` whose files :func:`expand_inputs` reads one by one (folders of inputs, not
+    export folders): a file written into one of them would be read by the next run with the same inputs."""
+    folders = [Path(raw) for raw in paths if not isinstance(raw, tuple) and Path(raw).is_dir()]
+    return [folder for folder in folders if _export_in(folder, format) is None]
+
+
 def expand_inputs(paths, format: str | None = None) -> list[tuple[Path, str]]:
     """``(path, format name)`` for each input: files, export folders, folders of files, glob patterns.
 

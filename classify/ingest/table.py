@@ -40,6 +40,7 @@ from collections import deque
 from dataclasses import dataclass
 from itertools import islice
 from operator import itemgetter
+from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -48,10 +49,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from classify.ingest._base import IngestStats, PostColumns
-from classify.ingest.detect import expand_inputs, read_options, reader
+from classify.ingest.detect import expand_inputs, folders_read_file_by_file, read_options, reader
 from classify.ingest.entities import scan_plain
 from classify.ingest.schema import POST_COLUMN_NAMES, POST_COLUMNS
-from classify.io import TableWriter, arrow_schema, checked_output_format
+from classify.io import TableWriter, arrow_schema, checked_output_format, refuse_output_among_inputs
 from classify.text import kernels
 from classify.text.lang import detect_languages, load_model as load_language_model
 from classify.text.normalize import normalized_bytes, text_key, text_keys
@@ -629,11 +630,15 @@ def write_posts(paths, output, *, format: str | None = None, skip_bad: bool = Fa
                 drop_duplicates: bool = False, chunk_size: int = DEFAULT_CHUNK_SIZE, jobs: int = 1) -> int:
     """Stream the post table of the inputs to ``output`` (.parquet, .jsonl or .csv); returns rows written.
 
-    The file appears only when every input was read: on any error no output is left behind.
+    The file appears only when every input was read: on any error no output is left behind. An output
+    that is an input, or a file of an input folder (the next run would read it), is refused.
     """
     checked_output_format(output)
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    expanded = expand_inputs(paths, format)
+    refuse_output_among_inputs(output, [path for path, _ in expanded], folders_read_file_by_file(paths, format))
     with TableWriter(output, schema=post_arrow_schema()) as writer:
-        for frame in post_chunks(paths, chunk_size=chunk_size, format=format, skip_bad=skip_bad, stats=stats,
+        for frame in post_chunks(expanded, chunk_size=chunk_size, format=format, skip_bad=skip_bad, stats=stats,
                                  chat_types=chat_types, channel=channel, jobs=jobs):
             if drop_duplicates:
                 frame = frame[frame["duplicate_of"].isna()]

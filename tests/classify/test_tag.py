@@ -145,11 +145,10 @@ def test_an_output_that_is_also_an_input_is_refused(model, tmp_path):
     with pytest.raises(InputError, match="the output is also an input"):  # would overwrite the posts
         tag_files([source], source, model=model, progress=False)
     assert source.read_bytes() == original
-    output = folder / "tags.jsonl"
-    tag_files([folder], output, model=model, progress=False)
-    # the next run of the same command would read its previous tags as posts and tag them again
+    # inside an input folder the next run of the same command would read the tags as posts: refused at once
     with pytest.raises(InputError, match="tags.jsonl: the output is also an input"):
-        tag_files([folder], output, model=model, progress=False)
+        tag_files([folder], folder / "tags.jsonl", model=model, progress=False)
+    assert not (folder / "tags.jsonl").exists()
 
 
 def test_each_input_file_is_examined_once(model, tmp_path, format_detections):

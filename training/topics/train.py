@@ -44,6 +44,12 @@ def _expanded(paths: Sequence) -> list[Path]:
     return [Path(p) for p in paths if _is_table(p)] + ([path for path, _ in expand_inputs(others)] if others else [])
 
 
+def _refuse_output_among(output, paths: Sequence) -> None:
+    from classify.ingest.detect import folders_read_file_by_file
+
+    refuse_output_among_inputs(output, _expanded(paths), folders_read_file_by_file(paths))
+
+
 def training_data_record(paths: Sequence, records: int) -> dict:
     """What the bundle records about the data: file names, their sha256 and the number of posts."""
     digests = {}
@@ -98,7 +104,7 @@ def assign_frame(model: TopicModel, posts: pd.DataFrame) -> pd.DataFrame:
 def assign_posts(paths: Sequence, model_dir, output) -> pd.DataFrame:
     """Assign topics to posts and write the table (JSONL, CSV or Parquet by suffix)."""
     checked_output_format(output)
-    refuse_output_among_inputs(output, _expanded(paths))
+    _refuse_output_among(output, paths)
     model = load_topic_model(model_dir)
     table = assign_frame(model, _read_posts(paths))
     write_table(table, output)
@@ -109,7 +115,7 @@ def over_time_posts(paths: Sequence, model_dir, output, *, freq: str = "W", by_c
                     plots_dir=None, top_n: int = 8) -> pd.DataFrame:
     """Topic counts and shares per channel and period, written to ``output``; optional plots."""
     checked_output_format(output)
-    refuse_output_among_inputs(output, _expanded(paths))
+    _refuse_output_among(output, paths)
     model = load_topic_model(model_dir)
     posts = _read_posts(paths)
     if posts["date"].isna().all():

@@ -384,3 +384,20 @@ def test_a_chat_exported_as_html_and_json_is_read_once_from_its_json(tmp_path):
     from_json = read_posts(folder / "result.json")
     pd.testing.assert_frame_equal(read_posts(str(folder / "*.*")), from_json)
     pd.testing.assert_frame_equal(read_posts([folder / "messages.html", folder / "result.json"]), from_json)
+
+
+def test_an_output_the_next_run_would_read_is_refused_from_the_first_run(tmp_path):
+    dumps = tmp_path / "dumps"
+    dumps.mkdir()
+    shutil.copy(FIXTURES / "plain_posts.jsonl", dumps / "plain_posts.jsonl")
+    with pytest.raises(InputError, match="inside an input folder"):
+        write_posts([dumps], dumps / "posts.jsonl")
+    assert sorted(p.name for p in dumps.iterdir()) == ["plain_posts.jsonl"]
+    with pytest.raises(InputError, match="inside an input folder"):
+        write_posts([dumps / "plain_posts.jsonl"], dumps / "plain_posts.jsonl")
+    # An export folder reads only its export, so a table written beside it is not read again.
+    export = tmp_path / "ChatExport"
+    export.mkdir()
+    shutil.copy(SAMPLE, export / "result.json")
+    first = write_posts([export], export / "posts.jsonl")
+    assert write_posts([export], export / "posts.jsonl") == first
