@@ -40,23 +40,31 @@ def require_one_labeling_per_post(records: Iterable, path) -> None:
                              location=f"line {line}")
 
 
+def _first_repeat(paths: list) -> tuple[int, int] | None:
+    """(index of the first mention, index of the repeat) of the first file named twice, under any spelling."""
+    first: dict[Path, int] = {}
+    for i, path in enumerate(paths):
+        earlier = first.setdefault(Path(path).resolve(), i)
+        if earlier != i:
+            return earlier, i
+    return None
+
+
 def require_distinct_files(paths: Iterable) -> None:
     """Refuse a labeled file given twice (under any name): each of its posts would count twice."""
-    first: dict[Path, str] = {}
-    for path in paths:
-        key = Path(path).resolve()
-        if key in first:
-            raise InputError(path, f"given twice (first as {first[key]}): each of its posts would count twice")
-        first[key] = str(path)
+    paths = list(paths)
+    repeat = _first_repeat(paths)
+    if repeat:
+        first, again = repeat
+        raise InputError(paths[again], f"given twice (first as {paths[first]}): each of its posts would count twice")
 
 
 def require_listed_once(paths: list[str], config_path) -> None:
     """Refuse a config listing one labeled file in two [[data]] entries: its rows would be trained on twice and
     held-out metrics would score rows the model saw."""
-    first_entry: dict[Path, int] = {}
-    for i, path in enumerate(paths):
-        first = first_entry.setdefault(Path(path).resolve(), i)
-        if first != i:
-            raise InputError(config_path, f"data.{i}.path is data.{first}.path again: its rows would be trained on "
-                                          "twice and held-out metrics would score rows the model saw (list the splits "
-                                          "in one entry)")
+    repeat = _first_repeat(paths)
+    if repeat:
+        first, again = repeat
+        raise InputError(config_path, f"data.{again}.path is data.{first}.path again: its rows would be trained on "
+                                      "twice and held-out metrics would score rows the model saw (list the splits "
+                                      "in one entry)")
