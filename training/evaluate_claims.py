@@ -180,11 +180,10 @@ def has_theme_labels(gold_paths, splits: list[str] | None = None) -> bool:
                for path in gold_paths for record in read_labeled(path))
 
 
-def evaluate_claim_files(model_path, gold_paths, output, *, splits: list[str] | None = None) -> dict | None:
-    """Claim metrics of a bundle on gold files, written to ``output/claims_metrics.json`` (nothing written when
-    ``output`` is None: :func:`write_claim_metrics` writes them later).
+def evaluate_claim_files(model_path, gold_paths, *, splits: list[str] | None = None) -> dict | None:
+    """Claim metrics of a bundle on gold files (:func:`write_claim_metrics` writes them).
 
-    None (and nothing written) when the bundle has no claims component or the gold no claim labels.
+    None when the bundle has no claims component or the gold no claim labels.
     """
     from classify.bundle import load_bundle
 
@@ -195,10 +194,7 @@ def evaluate_claim_files(model_path, gold_paths, output, *, splits: list[str] | 
     metrics = evaluate_model_claims(load_bundle(model_path), records)
     if metrics is None:
         return None
-    metrics = {"model": str(model_path), "gold": [str(p) for p in gold_paths], "records": len(records), **metrics}
-    if output is not None:
-        write_claim_metrics(metrics, output)
-    return metrics
+    return {"model": str(model_path), "gold": [str(p) for p in gold_paths], "records": len(records), **metrics}
 
 
 def write_claim_metrics(metrics: dict, output) -> None:

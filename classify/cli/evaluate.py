@@ -23,7 +23,7 @@ def evaluate(model_path, gold, output, splits):
     gold, splits = list(gold), list(splits) or None
     # claims scored before the theme report is written and saved after it: bad theme or claim labels stop the
     # command before any part of the report is written
-    claims = evaluate_claim_files(model_path, gold, None, splits=splits)
+    claims = evaluate_claim_files(model_path, gold, splits=splits)
     themes = evaluate_model_files(model_path, gold, output, splits=splits) if has_theme_labels(gold, splits) else None
     if claims is not None:
         write_claim_metrics(claims, output)
