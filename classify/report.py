@@ -18,7 +18,6 @@ Example::
 """
 from __future__ import annotations
 
-import functools
 import heapq
 import itertools
 import json
@@ -90,15 +89,16 @@ def csv_record_line(path, index: int) -> int:
         return reader.line_num + 1
 
 
+def _themes_problem(value) -> str | None:
+    return None if value is None or isinstance(value, (str, list)) else "'themes' must be a list of theme ids"
+
+
 def _shape_problem(column: str, cell) -> str | None:
     """What makes a decoded ``themes`` or ``claims`` cell unlike those ``classify tag`` writes, if anything."""
-    def themes_problem(value, name):
-        return None if value is None or isinstance(value, (str, list)) else f"'{name}' must be a list of theme ids"
-
     if cell is None or column not in ("themes", "claims"):
         return None
     if column == "themes":
-        return themes_problem(cell, "themes")
+        return _themes_problem(cell)
     if not isinstance(cell, list):
         return "'claims' must be a list of {text, score, themes, ...} objects"
     for i, claim in enumerate(cell):
@@ -107,7 +107,7 @@ def _shape_problem(column: str, cell) -> str | None:
         score = claim.get("score")
         if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
             return f"claims[{i}]: 'score' must be a number"
-        problem = themes_problem(claim.get("themes"), "themes")
+        problem = _themes_problem(claim.get("themes"))
         if problem:
             return f"claims[{i}]: {problem}"
     return None
@@ -124,17 +124,17 @@ def _decode_json_cells(frame: pd.DataFrame, path, first_record: int, header_line
             continue
         decoded = []
         for offset, cell in enumerate(frame[column].tolist()):
-            where = functools.partial(_cell_line, path, first_record + offset, header_lines)
             if isinstance(cell, str):
                 try:
                     cell = json.loads(cell) if cell.strip() else None
                 except json.JSONDecodeError as error:
-                    raise InputError(path, f"column '{column}' is not JSON: {error.msg}", location=where()) from None
+                    raise InputError(path, f"column '{column}' is not JSON: {error.msg}",
+                                     location=_cell_line(path, first_record + offset, header_lines)) from None
             elif cell is not None and not isinstance(cell, (list, dict)) and pd.isna(cell):
                 cell = None
             problem = _shape_problem(column, cell)
             if problem:
-                raise InputError(path, problem, location=where())
+                raise InputError(path, problem, location=_cell_line(path, first_record + offset, header_lines))
             decoded.append(cell)
         frame[column] = decoded
     return frame
