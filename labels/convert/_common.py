@@ -46,6 +46,20 @@ def checked_span(text: str, start, end, label, quoted: str | None, path, where: 
     return Span(start, end, label)
 
 
+def checked_span_list(value, text: str, path, where: str, *, list_name: str, item_where: str) -> list[Span]:
+    """The spans of a tool's list of ``{start, end, label}`` objects, each checked by :func:`checked_span`;
+    ``list_name`` names the list in errors, ``item_where`` is the location of item ``{i}`` (e.g. ``"{where} spans[{i}]"``)."""
+    if not isinstance(value, list):
+        raise InputError(path, f"{list_name} must be a list of {{start, end, label}}", location=where)
+    spans = []
+    for i, item in enumerate(value):
+        location = item_where.format(where=where, i=i)
+        if not isinstance(item, dict):
+            raise InputError(path, f"a span must be an object {{start, end, label}}, not {item!r}", location=location)
+        spans.append(checked_span(text, item.get("start"), item.get("end"), item.get("label"), None, path, location))
+    return spans
+
+
 def check_labels(record: LabeledRecord, taxonomy: Taxonomy, path, where: str) -> LabeledRecord:
     """Refuse a record that breaks the format's rules (e.g. crossing spans of one label, drawn in the tool)
     or whose labels or suggestions the taxonomy does not define."""

@@ -14,7 +14,7 @@ import json
 from collections import defaultdict
 
 from classify.errors import InputError
-from labels.convert._common import (CLAIMS_QUESTION, TEXT_FIELD, THEMES_QUESTION, check_labels, checked_span,
+from labels.convert._common import (CLAIMS_QUESTION, TEXT_FIELD, THEMES_QUESTION, check_labels, checked_span_list,
                                     structure_errors)
 from labels.records import LabeledRecord, spans_to_dicts
 from labels.taxonomy import Taxonomy
@@ -98,14 +98,7 @@ def to_records(records: list[LabeledRecord]) -> list[dict]:
 
 
 def _spans(value, text: str, path, where: str) -> list:
-    if not isinstance(value, list):
-        raise InputError(path, "a span answer must be a list of {start, end, label}", location=where)
-    for i, s in enumerate(value):
-        if not isinstance(s, dict):
-            raise InputError(path, f"a span must be an object {{start, end, label}}, not {s!r}",
-                             location=f"{where} span {i}")
-    return [checked_span(text, s.get("start"), s.get("end"), s.get("label"), None, path, f"{where} span {i}")
-            for i, s in enumerate(value)]
+    return checked_span_list(value, text, path, where, list_name="a span answer", item_where="{where} span {i}")
 
 
 def from_record(item: dict, taxonomy: Taxonomy, path, where: str) -> list[LabeledRecord]:

@@ -11,7 +11,7 @@ as ``meta_id``). A labeled record is
 from __future__ import annotations
 
 from classify.errors import InputError
-from labels.convert._common import check_labels, checked_span, structure_errors
+from labels.convert._common import check_labels, checked_span_list, structure_errors
 from labels.records import LabeledRecord, spans_to_dicts
 from labels.taxonomy import Taxonomy
 
@@ -56,14 +56,7 @@ def to_tasks(records: list[LabeledRecord], taxonomy: Taxonomy) -> list[dict]:
 
 
 def _spans(value, text: str, path, where: str) -> list:
-    if not isinstance(value, list):
-        raise InputError(path, "'spans' must be a list of {start, end, label}", location=where)
-    for i, s in enumerate(value):
-        if not isinstance(s, dict):
-            raise InputError(path, f"a span must be an object {{start, end, label}}, not {s!r}",
-                             location=f"{where} spans[{i}]")
-    return [checked_span(text, s.get("start"), s.get("end"), s.get("label"), None, path, f"{where} spans[{i}]")
-            for i, s in enumerate(value)]
+    return checked_span_list(value, text, path, where, list_name="'spans'", item_where="{where} spans[{i}]")
 
 
 def from_task(task: dict, taxonomy: Taxonomy, path, where: str) -> LabeledRecord:
