@@ -267,14 +267,14 @@ def _strings_list(value) -> bool:
     return type(value) is list and all(type(item) is str for item in value)
 
 
-def _channel(record: dict, default: str):
+def _channel(record: dict, default: str, chat_id):
+    """The chat's name, else its id (``chat_id``, from :func:`_chat_id`), else the sender's id, else ``default``."""
     for name in ("channel", "channel_name", "chat", "username"):
         value = record.get(name)
         if value is not None and value != "":
             return str(value)
-    chat = _chat_id(record)
-    if chat is not None:
-        return str(chat)
+    if chat_id is not None:
+        return str(chat_id)
     # A channel's own posts carry its id as sender; in a group the sender is the author, so the chat comes first.
     sender = record.get("sender_id")
     return default if sender is None or sender == "" else str(sender)
@@ -348,8 +348,9 @@ def _post(record, layout_name: str, channel: str, source: str) -> dict:
             if links is None:
                 links, hashtags = scan_plain(text)
             links = links + entity_links
+    chat_id = _chat_id(record)
     post = {
-        "channel": _channel(record, channel),
+        "channel": _channel(record, channel, chat_id),
         "message_id": message_id,
         "date": _datetime(record, "date"),
         "text": text,
@@ -368,7 +369,6 @@ def _post(record, layout_name: str, channel: str, source: str) -> dict:
     }
     if post_id is not None:
         post["id"] = post_id
-    chat_id = _chat_id(record)
     if chat_id is not None:
         post["chat_id"] = chat_id
     return post
